@@ -1,0 +1,1 @@
+"""The engine: primitives and their rules, the graph, the backward walk, grad mode."""

@@ -1,0 +1,42 @@
+"""The operations as users call them: ``chainrule.exp(x)`` always returns a Tensor.
+
+The ops themselves keep raw values raw (so derivative rules run at NumPy
+speed); this layer wraps raw results for the public namespace.
+"""
+import functools
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor
+
+NAMES = (
+    "add sub mul div neg power exp log log1p expm1 sqrt square abs sign sin cos tan tanh "
+    "sigmoid relu softplus clip maximum minimum where "
+    "less less_equal greater greater_equal equal not_equal "
+    "sum mean var std max min prod logsumexp argmax argmin "
+    "matmul dot einsum "
+    "reshape transpose swapaxes expand_dims squeeze flatten broadcast_to concatenate stack split pad "
+    "getitem astype"
+).split()
+
+
+def _as_tensor(value):
+    return value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value))
+
+
+def tensor_result(fn):
+    """``fn`` with raw results (or each item of a tuple or list of them) made Tensors."""
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        out = fn(*args, **kwargs)
+        if isinstance(out, (tuple, list)):
+            return type(out)(_as_tensor(o) for o in out)
+        return _as_tensor(out)
+
+    return op
+
+
+__all__ = [name for name in NAMES if hasattr(ops, name)]
+globals().update({name: tensor_result(getattr(ops, name)) for name in __all__})

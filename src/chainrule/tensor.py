@@ -1,0 +1,346 @@
+"""Tensor: a value, its gradient and the graph node that made it.
+
+The math lives in ``chainrule.ops``; a Tensor only holds state and hands each
+method and operator to the op of the same name.
+"""
+import numpy as np
+
+from ._core import grad_mode
+
+
+class Tensor:
+    """An n-dimensional array that can record the operations applied to it.
+
+    Create one with :func:`chainrule.tensor` (or ``Tensor(data, ...)``, which
+    takes the same arguments).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_version_counter", "_hooks",
+                 "__weakref__")
+    # Make NumPy defer to Tensor in mixed expressions such as ``ndarray * Tensor``.
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, requires_grad=False, name=None):
+        from .factories import as_array
+
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self.name = name
+        self._version_counter = [0]
+        self._hooks = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _wrap(cls, value, node=None):
+        """Fast constructor for results of operations: no copy, no checks."""
+        t = object.__new__(cls)
+        t.data = value if type(value) is np.ndarray else np.asarray(value)
+        t.grad = None
+        t.grad_fn = node
+        t.requires_grad = node is not None
+        t.name = None
+        t._version_counter = [0]
+        t._hooks = None
+        return t
+
+    # --- state -------------------------------------------------------------
+    @property
+    def is_leaf(self):
+        """True for tensors the user created (not the result of a recorded op)."""
+        return self.grad_fn is None
+
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def size(self):
+        """Number of elements, as NumPy's ``ndarray.size``."""
+        return self.data.size
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's storage has seen."""
+        return self._version_counter[0]
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def requires_grad_(self, flag=True):
+        """Set whether gradients are accumulated for this tensor; returns self."""
+        if flag and not np.issubdtype(self.data.dtype, np.floating):
+            raise TypeError(
+                f"only floating-point tensors can require gradients; this one has dtype "
+                f"{self.data.dtype}. Create it with a float dtype, e.g. dtype=np.float64")
+        if not flag and self.grad_fn is not None:
+            raise RuntimeError("requires_grad_: a non-leaf tensor always requires grad; use .detach()")
+        self.requires_grad = bool(flag)
+        return self
+
+    def detach(self):
+        """A tensor with the same data (and version counter) cut from the graph."""
+        t = Tensor._wrap(self.data)
+        t._version_counter = self._version_counter
+        return t
+
+    def numpy(self):
+        """The value as a NumPy array (shared, not copied)."""
+        if self.requires_grad:
+            raise RuntimeError("numpy(): this tensor requires grad; use .detach().numpy() or .data")
+        return self.data
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item(): only one-element tensors convert to a Python number, got shape {self.shape}")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise ValueError("the truth value of a tensor with more than one element is ambiguous")
+        return bool(self.data)
+
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        body = np.array2string(self.data, prefix="tensor(", separator=", ")
+        extras = []
+        if self.data.dtype != np.float64 and self.data.dtype != np.int64 and self.data.dtype != np.bool_:
+            extras.append(f"dtype={self.data.dtype}")
+        if self.grad_fn is not None:
+            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        if self.name:
+            extras.append(f"name={self.name!r}")
+        return "tensor(" + ", ".join([body] + extras) + ")"
+
+    # --- gradients ---------------------------------------------------------
+    def backward(self, gradient=None, retain_graph=None, create_graph=False):
+        """Accumulate the gradient of this tensor into ``.grad`` of every leaf that requires grad."""
+        from ._core.backward import backward
+
+        backward(self, gradient, retain_graph, create_graph)
+
+    def retain_grad(self):
+        """Keep ``.grad`` on this non-leaf tensor after backward."""
+        import weakref
+
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("retain_grad: this tensor does not require grad")
+            return
+        self.grad_fn.retained = weakref.ref(self)
+
+    def register_hook(self, fn):
+        """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None
+        return value replaces the gradient."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
+        if self.grad_fn is not None:
+            self.grad_fn.register_hook(fn)
+        else:
+            self._hooks = (self._hooks or []) + [fn]
+        return fn
+
+    # --- in-place writes ---------------------------------------------------
+    def _write(self, opname, other=None):
+        """Check that an in-place write is safe, then bump the version."""
+        if grad_mode.state.enabled:
+            if self.requires_grad:
+                raise RuntimeError(
+                    f"{opname}: in-place operation on a tensor that requires grad; "
+                    "wrap it in `with chainrule.no_grad():` (as optimizers do) or use an "
+                    "out-of-place operation")
+            if isinstance(other, Tensor) and other.requires_grad:
+                raise RuntimeError(
+                    f"{opname}: writing a tensor that requires grad into one that does not "
+                    "would lose its gradient; use an out-of-place operation instead")
+        self._version_counter[0] += 1
+
+    def _inplace(self, opname, ufunc, other):
+        self._write(opname, other)
+        ufunc(self.data, _raw(other), out=self.data, casting="same_kind")
+        return self
+
+    def add_(self, other, alpha=1):
+        return self._inplace("add_", np.add, other if alpha == 1 else _raw(other) * alpha)
+
+    def sub_(self, other, alpha=1):
+        return self._inplace("sub_", np.subtract, other if alpha == 1 else _raw(other) * alpha)
+
+    def mul_(self, other):
+        return self._inplace("mul_", np.multiply, other)
+
+    def div_(self, other):
+        return self._inplace("div_", np.true_divide, other)
+
+    def copy_(self, src):
+        self._write("copy_", src)
+        np.copyto(self.data, _raw(src), casting="same_kind")
+        return self
+
+    def zero_(self):
+        self._write("zero_")
+        self.data[...] = 0
+        return self
+
+    def fill_(self, value):
+        self._write("fill_")
+        self.data[...] = value
+        return self
+
+    def __setitem__(self, index, value):
+        self._write("__setitem__", value)
+        self.data[_raw_index(index)] = _raw(value)
+
+    def __iadd__(self, other):
+        return self._inplace("+=", np.add, other)
+
+    def __isub__(self, other):
+        return self._inplace("-=", np.subtract, other)
+
+    def __imul__(self, other):
+        return self._inplace("*=", np.multiply, other)
+
+    def __itruediv__(self, other):
+        return self._inplace("/=", np.true_divide, other)
+
+    # --- operators ---------------------------------------------------------
+    def __add__(self, other):
+        return _ops.add(self, other)
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __sub__(self, other):
+        return _ops.sub(self, other)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __mul__(self, other):
+        return _ops.mul(self, other)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __truediv__(self, other):
+        return _ops.div(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __pow__(self, other):
+        return _ops.power(self, other)
+
+    def __rpow__(self, other):
+        return _ops.power(other, self)
+
+    def __matmul__(self, other):
+        return _ops.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __neg__(self):
+        return _ops.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return _ops.abs(self)
+
+    def __lt__(self, other):
+        return _ops.less(self, other)
+
+    def __le__(self, other):
+        return _ops.less_equal(self, other)
+
+    def __gt__(self, other):
+        return _ops.greater(self, other)
+
+    def __ge__(self, other):
+        return _ops.greater_equal(self, other)
+
+    def __eq__(self, other):
+        return _ops.equal(self, other)
+
+    def __ne__(self, other):
+        return _ops.not_equal(self, other)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, _raw_index(index))
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    # NumPy calling ``np.exp(t)`` or ``np.sum(t)`` comes here and is routed to chainrule's ops.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _dispatch.array_function(func, args, kwargs)
+
+
+def _raw(value):
+    return value.data if isinstance(value, Tensor) else value
+
+
+def _raw_index(index):
+    if isinstance(index, tuple):
+        return tuple(_raw(i) for i in index)
+    return _raw(index)
+
+
+def _delegate(name):
+    def method(self, *args, **kwargs):
+        return getattr(_ops, name)(self, *args, **kwargs)
+
+    method.__name__ = name
+    method.__doc__ = f"Same as ``chainrule.{name}(self, ...)``."
+    return method
+
+
+# Methods that read as ``t.exp()`` and mean ``chainrule.exp(t)``.
+_METHODS = (
+    "add sub mul div neg power exp log log1p expm1 sqrt square abs sign sin cos tan tanh "
+    "sigmoid relu softplus clip maximum minimum "
+    "sum mean var std max min prod logsumexp argmax argmin "
+    "matmul dot reshape transpose swapaxes expand_dims squeeze flatten broadcast_to astype"
+).split()
+for _name in _METHODS:
+    setattr(Tensor, _name, _delegate(_name))
+Tensor.pow = Tensor.power
+
+from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
+from . import numpy_dispatch as _dispatch  # noqa: E402

@@ -1,0 +1,1 @@
+"""Gradient checking and the sample inputs per primitive."""

@@ -1,0 +1,17 @@
+"""One table of sample inputs per primitive, shared by the tests and `chainrule check`.
+
+Each entry maps a primitive's name to a function of a :class:`Draw` returning
+a list of ``(args, kwargs)``. Float arrays among ``args`` are the inputs to
+differentiate; everything else is held constant.
+"""
+from .draw import Draw
+from .elementwise import SAMPLES as _ELEMENTWISE
+
+SAMPLES = {**_ELEMENTWISE}
+
+
+def samples_for(name, seed=0):
+    """The sample calls for primitive ``name``, drawn reproducibly."""
+    if name not in SAMPLES:
+        raise KeyError(f"no sample inputs for primitive {name!r}: add them to chainrule.testing.samples")
+    return SAMPLES[name](Draw(seed))
