@@ -1,5 +1,6 @@
 """chainrule: automatic differentiation and neural networks on NumPy."""
 from .tensor import Tensor
+from . import autograd
 from ._core.grad_mode import enable_grad, is_grad_enabled, no_grad
 from ._core.primitive import defjvp, defvjp, primitive
 from .factories import (arange, eye, full, get_default_dtype, manual_seed, ones, ones_like, rand,

@@ -74,8 +74,8 @@ def _initial_cotangent(root, gradient, create_graph):
                 f"backward: a gradient is needed for a non-scalar output of shape {root.shape}: "
                 "grad can be implicitly created only for scalar outputs; pass gradient= "
                 "with the output's shape")
-        return np.ones(root.shape, root.dtype)
-    if isinstance(gradient, Tensor):
+        g = np.ones(root.shape, root.dtype)
+    elif isinstance(gradient, Tensor):
         g = gradient if create_graph else gradient.data
     else:
         g = np.asarray(gradient, dtype=root.dtype)
@@ -83,7 +83,8 @@ def _initial_cotangent(root, gradient, create_graph):
         raise RuntimeError(
             f"backward: gradient has shape {g.shape} but the output has shape {root.shape}; "
             "expected the same shape")
-    return g
+    # Under create_graph the cotangents are Tensors, so the rules record a graph.
+    return Tensor._wrap(g) if create_graph and not isinstance(g, Tensor) else g
 
 
 def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create_graph):

@@ -38,32 +38,36 @@ class Primitive:
         return f"<chainrule primitive {self.name}>"
 
     def __call__(self, *args, **kwargs):
-        raw = list(args)
-        versions = None
+        raw = []
+        versions = []
         boxed = needs_grad = False
-        for i, a in enumerate(args):
+        for a in args:
             if isinstance(a, Tensor):
                 boxed = True
-                raw[i] = a.data
+                raw.append(a.data)
+                versions.append(a._version_counter[0])
                 if a.requires_grad:
                     needs_grad = True
+            else:
+                raw.append(a)
+                versions.append(None)
         if not boxed:
             return self.impl(*args, **kwargs)
         try:
             ans = self.impl(*raw, **kwargs)
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
-        if needs_grad and grad_mode.state.enabled:
-            versions = tuple(a._version_counter[0] if isinstance(a, Tensor) else None for a in args)
-            node = Node(self, args, tuple(raw), kwargs, ans, versions, _next_seq(), user_callsite())
-            out = Tensor._wrap(ans, node)
-        else:
+        if not (needs_grad and grad_mode.state.enabled):
             out = Tensor._wrap(ans)
+            if self.shares_memory:
+                out._version_counter = args[0]._version_counter
+            return out
+        node = Node(self, args, raw, kwargs, ans, versions, _next_seq(), user_callsite())
+        out = Tensor._wrap(ans, node)
         if self.shares_memory:
             out._version_counter = args[0]._version_counter
-        if versions is not None:
-            node.out_counter = out._version_counter
-            node.out_version = out._version_counter[0]
+        node.out_counter = out._version_counter
+        node.out_version = out._version_counter[0]
         return out
 
 
