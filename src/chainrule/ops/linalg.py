@@ -1,7 +1,10 @@
 """Linear algebra: matmul (NumPy semantics, batched and 1-D), dot, einsum."""
+import string
+
 import numpy as np
 
 from .._core.primitive import defjvp, defvjp, primitive
+from .elementwise import mul
 from .shape import reshape, transpose
 
 
@@ -50,4 +53,124 @@ def _matmul_vjp_y(g, ans, x, y):
 
 
 defvjp(matmul, _matmul_vjp_x, _matmul_vjp_y)
+# matmul is bilinear: the tangent takes the place of its operand.
 defjvp(matmul, lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t))
+
+
+def dot(x, y):
+    """NumPy's ``dot``: a product with a 0-d operand, else the sum over the last
+    axis of ``x`` and the second-to-last of ``y`` (the only one, if 1-D)."""
+    if np.ndim(x) == 0 or np.ndim(y) == 0:
+        return mul(x, y)
+    inner = np.shape(y)[-2] if np.ndim(y) > 1 else np.shape(y)[0]
+    if np.shape(x)[-1] != inner:
+        raise ValueError(f"dot: shapes {np.shape(x)} and {np.shape(y)} not aligned: the last axis of the "
+                         f"first ({np.shape(x)[-1]}) must match the second-to-last of the second ({inner})")
+    if np.ndim(x) == 1 or np.ndim(y) <= 2:
+        return matmul(x, y)  # matmul agrees with dot when at most one operand is stacked
+    # N-D with M-D: every row of x meets every matrix of y (no batch broadcasting), so
+    # bring y's contracted axis to the front and contract as one matrix product.
+    ndim = np.ndim(y)
+    y_front = transpose(y, (ndim - 2,) + tuple(range(ndim - 2)) + (ndim - 1,))
+    out = matmul(reshape(x, (-1, inner)), reshape(y_front, (inner, -1)))
+    return reshape(out, np.shape(x)[:-1] + np.shape(y)[:-2] + np.shape(y)[-1:])
+
+
+# --- einsum ----------------------------------------------------------------
+@primitive(name="einsum")
+def _einsum(*operands, subscripts):
+    # A path search pays off once three or more operands can be contracted pairwise.
+    out = np.einsum(subscripts, *operands, optimize=len(operands) > 2)
+    # 'ii->i' or 'ij->ji' come back as views of the operand; a copy keeps an in-place
+    # write to the operand from changing the result behind the graph's back.
+    if any(np.may_share_memory(out, a) for a in operands):
+        out = out.copy()
+    return out
+
+
+def einsum(subscripts, *operands):
+    """Einstein summation as NumPy's ``einsum(subscripts, *operands)``: explicit
+    (``'ij,jk->ik'``) or implicit (``'ij,jk'``) output, ``...`` for broadcast
+    axes, and repeated indices in one operand for diagonals (``'ii->i'``)."""
+    return _einsum(*operands, subscripts=subscripts)
+
+
+def _parse(subscripts, shapes):
+    """Operand and output index strings of ``subscripts``, with ``...`` spelled
+    out as unused letters (right-aligned, so fewer broadcast axes use the last
+    ones) and an implicit output made explicit as NumPy does: the broadcast
+    axes, then the indices seen once, in alphabetical order."""
+    subscripts = subscripts.replace(" ", "")
+    inputs, arrow, output = subscripts.partition("->")
+    inputs = inputs.split(",")
+    if len(inputs) != len(shapes):
+        raise ValueError(f"einsum: subscripts {subscripts!r} name {len(inputs)} operands, "
+                         f"got {len(shapes)}")
+    spare = iter(_unused_letters(subscripts))
+    n_broadcast = max((len(shape) - len(s) + 3 for s, shape in zip(inputs, shapes) if "..." in s),
+                      default=0)
+    broadcast = "".join(next(spare) for _ in range(n_broadcast))
+    inputs = [s.replace("...", broadcast[n_broadcast - (len(shape) - len(s) + 3):]) if "..." in s else s
+              for s, shape in zip(inputs, shapes)]
+    if arrow:
+        return inputs, output.replace("...", broadcast)
+    letters = "".join(inputs)
+    once = sorted(c for c in set(letters) if letters.count(c) == 1 and c not in broadcast)
+    return inputs, broadcast + "".join(once)
+
+
+def _unused_letters(subscripts):
+    return [c for c in string.ascii_letters if c not in subscripts]
+
+
+def _einsum_vjp(argnum):
+    """The VJP for operand ``argnum``: einsum is linear in each operand, so its
+    cotangent contracts ``g`` with all the other operands back onto that
+    operand's indices.
+
+    Two kinds of index cannot be written as an einsum output directly. An index
+    repeated in the operand (a diagonal, ``'ii'``) gets a fresh letter for each
+    repeat and an identity-matrix factor tying it to the first. An index found
+    only in this operand (summed away, ``'ij->i'``) gets a factor of ones, which
+    broadcasts the cotangent back along it.
+    """
+
+    def vjp(g, ans, *operands, subscripts):
+        shapes = [np.shape(a) for a in operands]
+        inputs, output = _parse(subscripts, shapes)
+        target = inputs[argnum]
+        size = dict(zip(target, shapes[argnum]))
+        spare = iter(_unused_letters("".join(inputs) + output))
+        terms = [output] + inputs[:argnum] + inputs[argnum + 1:]
+        factors = [g] + list(operands[:argnum]) + list(operands[argnum + 1:])
+        seen, fresh = set(), ""
+        for c in target:
+            if c in seen:
+                letter = next(spare)
+                terms.append(c + letter)
+                factors.append(np.eye(size[c], dtype=g.dtype))
+                fresh += letter
+            else:
+                seen.add(c)
+                fresh += c
+        only_here = "".join(c for c in fresh if c not in "".join(terms))
+        if only_here:
+            terms.append(only_here)
+            factors.append(np.ones([size[c] for c in only_here], dtype=g.dtype))
+        return _einsum(*factors, subscripts=",".join(terms) + "->" + fresh)
+
+    return vjp
+
+
+def _einsum_jvp(argnum):
+    # Linear in each operand: the tangent takes that operand's place.
+    def jvp(t, ans, *operands, subscripts):
+        return _einsum(*operands[:argnum], t, *operands[argnum + 1:], subscripts=subscripts)
+
+    return jvp
+
+
+# NumPy's einsum takes at most 64 operands; each may be differentiated.
+_MAX_OPERANDS = 64
+defvjp(_einsum, *[_einsum_vjp(k) for k in range(_MAX_OPERANDS)])
+defjvp(_einsum, *[_einsum_jvp(k) for k in range(_MAX_OPERANDS)])
