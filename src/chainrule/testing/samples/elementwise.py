@@ -48,7 +48,7 @@ SAMPLES = {
     "clip": lambda d: [
         ((d.nonzero(3, 4) * 1.5, -1.0, 1.0), {}),
         ((d.nonzero(5), None, 0.5), {}),
-        ((d.distinct(2, 3), d.distinct(2, 3) - 0.05, d.distinct(2, 3) + 0.05), {}),
+        ((1.5 * d.normal(2, 3), d.uniform(-1.0, -0.2, 2, 3), d.uniform(0.2, 1.0, 2, 3)), {}),  # bounds as inputs
     ],
     "maximum": lambda d: [((d.distinct(3, 4), d.distinct(3, 4)), {}), ((d.distinct(3, 1), d.distinct(4) + 0.03), {})],
     "minimum": lambda d: [((d.distinct(3, 4), d.distinct(3, 4)), {}), ((d.distinct(), d.distinct(2, 3) + 0.03), {})],
