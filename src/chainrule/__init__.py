@@ -6,5 +6,8 @@ from ._core.primitive import defjvp, defvjp, primitive
 from .factories import (arange, eye, full, get_default_dtype, manual_seed, ones, ones_like, rand,
                         randn, set_default_dtype, tensor, zeros, zeros_like)
 from ._public import *  # noqa: F401,F403
+from .testing.gradcheck import GradcheckError, gradcheck, numerical_grad
+from . import viz
+from .viz import explain
 
 __version__ = "0.1.0"

@@ -7,8 +7,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="chainrule", description="chainrule: automatic differentiation on NumPy")
     commands = parser.add_subparsers(dest="command", required=True)
     from .testing.check_command import add_check_command
+    from .viz.cli_explain import add_explain_command
 
     add_check_command(commands)
+    add_explain_command(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 
