@@ -6,6 +6,7 @@ method and operator to the op of the same name.
 import numpy as np
 
 from ._core import grad_mode
+from ._core.clock import record_write
 
 
 class Tensor:
@@ -15,8 +16,14 @@ class Tensor:
     takes the same arguments).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "name", "_version_counter", "_hooks",
-                 "__weakref__")
+    # What every result of an op needs is in slots; rarely set attributes live
+    # in a lazily made __dict__ and read their class defaults until then.
+    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    name = None        # label in pictures and reports
+    _hooks = None      # hooks of a leaf, run on its total gradient
+    _base = None       # the tensor this one is a view of (shares storage with)
+    _version = 0       # how many in-place writes this tensor's storage has seen
+    _written_at = 0    # clock tick of the last in-place write (see _core/clock.py)
     # Make NumPy defer to Tensor in mixed expressions such as ``ndarray * Tensor``.
     __array_priority__ = 1000
 
@@ -26,10 +33,9 @@ class Tensor:
         self.data = as_array(data, dtype)
         self.grad = None
         self.grad_fn = None
-        self.name = name
-        self._version_counter = [0]
-        self._hooks = None
         self.requires_grad = False
+        if name is not None:
+            self.name = name
         if requires_grad:
             self.requires_grad_(True)
 
@@ -41,9 +47,6 @@ class Tensor:
         t.grad = None
         t.grad_fn = node
         t.requires_grad = node is not None
-        t.name = None
-        t._version_counter = [0]
-        t._hooks = None
         return t
 
     # --- state -------------------------------------------------------------
@@ -69,11 +72,6 @@ class Tensor:
         """Number of elements, as NumPy's ``ndarray.size``."""
         return self.data.size
 
-    @property
-    def _version(self):
-        """How many in-place writes this tensor's storage has seen."""
-        return self._version_counter[0]
-
     def __len__(self):
         if self.data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -91,9 +89,9 @@ class Tensor:
         return self
 
     def detach(self):
-        """A tensor with the same data (and version counter) cut from the graph."""
+        """A tensor with the same data cut from the graph; writes to it count as writes to self."""
         t = Tensor._wrap(self.data)
-        t._version_counter = self._version_counter
+        t._base = self
         return t
 
     def numpy(self):
@@ -180,7 +178,7 @@ class Tensor:
                 raise RuntimeError(
                     f"{opname}: writing a tensor that requires grad into one that does not "
                     "would lose its gradient; use an out-of-place operation instead")
-        self._version_counter[0] += 1
+        record_write(self)
 
     def _inplace(self, opname, ufunc, other):
         self._write(opname, other)

@@ -8,14 +8,16 @@ node's consumers carry larger numbers: popping the largest number first from a
 heap visits each node once, after all its consumers, in one iterative walk
 (no recursion, however deep the graph).
 """
+import gc
 import heapq
+import sys
 
 import numpy as np
 
 from ..tensor import Tensor
 from . import grad_mode
 from .callsite import format_callsite
-from .unbroadcast import unbroadcast
+from .clock import last_write, written_at
 
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False):
@@ -49,6 +51,19 @@ def _walk(root, gradient, retain_graph, create_graph, inputs):
     wanted_nodes = None if inputs is None else {t.grad_fn: t for t in inputs if t.grad_fn is not None}
     found = {}
     leaf_grads = {}
+    # The walk only frees graph memory and makes no reference cycles: pausing the
+    # collector spares it rescanning the whole graph while it is being taken apart.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _run_walk(root, g, leaf_grads, wanted, wanted_nodes, found, retain_graph, create_graph, inputs)
+    finally:
+        if collecting:
+            gc.enable()
+    return found
+
+
+def _run_walk(root, g, leaf_grads, wanted, wanted_nodes, found, retain_graph, create_graph, inputs):
     with grad_mode.enable_grad() if create_graph else grad_mode.no_grad():
         if root.grad_fn is None:
             leaf_grads[id(root)] = [root, g]
@@ -60,7 +75,6 @@ def _walk(root, gradient, retain_graph, create_graph, inputs):
             for key, (leaf, g) in leaf_grads.items():
                 if key in wanted:
                     found[key] = _run_hooks(leaf._hooks, g)
-    return found
 
 
 def _initial_cotangent(root, gradient, create_graph):
@@ -93,10 +107,10 @@ def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create
     while heap:
         node = heapq.heappop(heap)[1]
         g = cotangents.pop(node)
-        if node.hooks:
+        if node.hooks is not None or node.retained is not None:
             g = _run_hooks(node.hooks, g)
-        if node.retained is not None:
-            _set_retained_grad(node.retained(), g)
+            if node.retained is not None:
+                _set_retained_grad(node.retained(), g)
         if wanted_nodes is not None and node in wanted_nodes:
             found[id(wanted_nodes[node])] = g
         if node.args is None:
@@ -104,11 +118,13 @@ def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create
                 f"backward: trying to backward through the graph a second time (op {node.name!r}); "
                 "its saved values were freed after the first backward. Specify "
                 "retain_graph=True on the first backward if you need to backward twice")
-        _check_versions(node)
+        if last_write.at > node.seq:
+            _check_unchanged(node)
+        raw = node.raw
         for i, arg in enumerate(node.args):
             if not (isinstance(arg, Tensor) and arg.requires_grad):
                 continue
-            gi = _vjp(node, i, g, create_graph)
+            gi = node.vjp(i, g, create_graph, raw)
             parent = arg.grad_fn
             if parent is None:
                 entry = leaf_grads.get(id(arg))
@@ -125,52 +141,20 @@ def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create
             node.free()
 
 
-def _vjp(node, argnum, g, create_graph):
-    rule = node.prim.vjps.get(argnum)
-    if rule is None:
-        raise RuntimeError(
-            f"backward: op {node.name!r} (created at {format_callsite(node.where)}) has no "
-            f"derivative with respect to argument {argnum}")
-    target = node.raw[argnum]
-    try:
-        if create_graph:
-            ans = Tensor._wrap(node.ans, node)
-            gi = rule(g, ans, *node.args, **node.kwargs)
-        else:
-            gi = rule(g, node.ans, *node.raw, **node.kwargs)
-            if isinstance(gi, Tensor):
-                gi = gi.data
-        if gi.shape != target.shape:
-            gi = unbroadcast(gi, target.shape)
-    except Exception as err:
-        raise RuntimeError(_describe_vjp_failure(node, argnum, g, err)) from err
-    if gi.dtype != target.dtype:
-        gi = gi.astype(target.dtype)
-    return gi
+def _check_unchanged(node):
+    for argnum, arg in enumerate(node.args):
+        if isinstance(arg, Tensor) and written_at(arg) > node.seq:
+            _raise_modified(node, f"argument {argnum}", arg._version)
+    if node.output_written_at > node.seq:
+        _raise_modified(node, "its output", "later")
 
 
-def _describe_vjp_failure(node, argnum, g, err):
-    shapes = ", ".join(str(np.shape(a)) for a in node.raw)
-    return (
-        f"backward of op {node.name!r} failed for argument {argnum}: {type(err).__name__}: {err}. "
-        f"Upstream gradient shape {np.shape(g)}, argument shapes ({shapes}), output shape "
-        f"{np.shape(node.ans)}. The op was created at {format_callsite(node.where)}")
-
-
-def _check_versions(node):
-    for argnum, (arg, saved) in enumerate(zip(node.args, node.versions)):
-        if saved is not None and arg._version_counter[0] != saved:
-            _raise_modified(node, f"argument {argnum}", saved, arg._version_counter[0])
-    if node.out_counter[0] != node.out_version:
-        _raise_modified(node, "its output", node.out_version, node.out_counter[0])
-
-
-def _raise_modified(node, which, saved, now):
+def _raise_modified(node, which, version):
     raise RuntimeError(
         f"backward: one of the values needed for gradient computation has been modified by an "
         f"in-place operation: {which} of op {node.name!r} (created at "
-        f"{format_callsite(node.where)}) was saved at version {saved} and is now at version "
-        f"{now}. Compute the gradient before changing it, or change a copy instead")
+        f"{format_callsite(node.where)}) was changed after the op saved it (now at version "
+        f"{version}). Compute the gradient before changing it, or change a copy instead")
 
 
 def _run_hooks(hooks, g):
@@ -199,11 +183,16 @@ def _accumulate_into_leaves(leaf_grads, create_graph, handed_out):
 
 
 def _owned(g, handed_out):
-    # A cotangent can reach two leaves as the same array (the rule of add
-    # passes g through); each .grad must own its array, since optimizers and
-    # clip_grad_norm_ write into it.
+    # Each .grad must own its array, since optimizers and clip_grad_norm_ write
+    # into it: copy a cotangent that already reached another leaf (the rule of
+    # add passes g through), a read-only broadcast, or a view of memory held
+    # elsewhere. A view whose base nothing else holds (the transpose of a fresh
+    # matmul result, as for x @ W.T) is kept as it is: copying it is the cost
+    # of a weight gradient arriving transposed. The base's count of 2 is the
+    # view's reference plus getrefcount's own argument.
     g = np.asarray(g)
-    if g.base is not None or id(g) in handed_out:
+    if (id(g) in handed_out or not g.flags.writeable
+            or (g.base is not None and sys.getrefcount(g.base) > 2)):
         g = g.copy()
     handed_out.add(id(g))
     return g

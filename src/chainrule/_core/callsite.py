@@ -5,18 +5,16 @@ import sys
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-def user_callsite():
-    """(filename, line) of the innermost frame outside the chainrule package.
+def user_frame():
+    """The innermost frame outside the chainrule package (None if there is none).
 
-    Only the code object and line number are kept, never the frame, so locals
-    of the user's function are not kept alive by the graph.
+    Callers keep only its code object and line number, never the frame, so the
+    locals of the user's function are not kept alive by the graph.
     """
     frame = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
-    if frame is None:
-        return None
-    return frame.f_code.co_filename, frame.f_lineno
+    return frame
 
 
 def format_callsite(where):

@@ -8,15 +8,13 @@ records a graph node. Derivative rules are written with primitives and
 operators, so the same rule runs on raw arrays in a plain backward pass and on
 Tensors (recording a graph of its own) under ``create_graph=True``.
 """
-import itertools
-
 from ..tensor import Tensor
 from . import grad_mode
-from .callsite import user_callsite
+from .callsite import user_frame
+from .clock import tick
 from .node import Node
 
 _registry = {}
-_next_seq = itertools.count().__next__
 
 
 class Primitive:
@@ -27,8 +25,8 @@ class Primitive:
         self.name = name or impl.__name__
         self.vjps = {}
         self.jvps = {}
-        # Shape-only views (reshape, transpose, ...) share their input's
-        # version counter, so an in-place write through either is seen by both.
+        # Views (reshape, transpose, ...) remember their input as base, so an
+        # in-place write through the view counts as a write to the base too.
         self.shares_memory = shares_memory
         self.__doc__ = impl.__doc__
         self.__name__ = self.name
@@ -38,36 +36,32 @@ class Primitive:
         return f"<chainrule primitive {self.name}>"
 
     def __call__(self, *args, **kwargs):
-        raw = []
-        versions = []
-        boxed = needs_grad = False
         for a in args:
             if isinstance(a, Tensor):
-                boxed = True
+                break
+        else:  # raw values only: the derivative rules' common case
+            return self.impl(*args, **kwargs)
+        raw = []
+        needs_grad = False
+        for a in args:
+            if isinstance(a, Tensor):
                 raw.append(a.data)
-                versions.append(a._version_counter[0])
                 if a.requires_grad:
                     needs_grad = True
             else:
                 raw.append(a)
-                versions.append(None)
-        if not boxed:
-            return self.impl(*args, **kwargs)
         try:
             ans = self.impl(*raw, **kwargs)
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
-        if not (needs_grad and grad_mode.state.enabled):
+        if needs_grad and grad_mode.state.enabled:
+            frame = user_frame()
+            node = Node(self, args, kwargs, ans, tick(), frame and frame.f_code, frame and frame.f_lineno)
+            out = Tensor._wrap(ans, node)
+        else:
             out = Tensor._wrap(ans)
-            if self.shares_memory:
-                out._version_counter = args[0]._version_counter
-            return out
-        node = Node(self, args, raw, kwargs, ans, versions, _next_seq(), user_callsite())
-        out = Tensor._wrap(ans, node)
         if self.shares_memory:
-            out._version_counter = args[0]._version_counter
-        node.out_counter = out._version_counter
-        node.out_version = out._version_counter[0]
+            out._base = args[0]
         return out
 
 
