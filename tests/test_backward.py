@@ -270,3 +270,12 @@ def test_shape_mismatch_names_the_op_and_both_shapes():
     with pytest.raises(ValueError) as info:
         leaf(np.ones(3)) + cr.tensor(np.ones(4))
     assert "add" in str(info.value) and "(3,)" in str(info.value) and "(4,)" in str(info.value)
+
+
+def test_weight_gradient_of_x_at_W_T_arrives_in_the_weights_layout():
+    rng = np.random.default_rng(0)
+    W, x = leaf(rng.normal(size=(5, 3))), rng.normal(size=(4, 3))
+    cr.tanh(x @ W.T).sum().backward()
+    g = 1 - np.tanh(x @ W.data.T) ** 2
+    np.testing.assert_allclose(W.grad.data, g.T @ x)
+    assert W.grad.data.flags.c_contiguous

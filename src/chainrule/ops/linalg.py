@@ -46,10 +46,22 @@ def _matmul_vjp_x(g, ans, x, y):
 def _matmul_vjp_y(g, ans, x, y):
     # For s = W x: dJ/dx = W^T g.
     x2, y2 = _as_matrices(x, y)
-    gy = matmul(_matrix_T(x2), _g_as_matrix(g, x, y))
+    g2 = _g_as_matrix(g, x, y)
+    if np.ndim(x2) == 2 and _stored_transposed(y):
+        # y is W.T for a row-major W (as in x @ W.T): computing (g^T x)^T lets
+        # the transpose's own rule hand W its gradient in W's layout, uncopied.
+        gy = _matrix_T(matmul(_matrix_T(g2), x2))
+    else:
+        gy = matmul(_matrix_T(x2), g2)
     if np.ndim(y) == 1:  # drop the column axis; the engine sums any batch axes
         gy = reshape(gy, np.shape(gy)[:-1])
     return gy
+
+
+def _stored_transposed(a):
+    # Layout only, not value: a 2-D operand that is the transpose of a row-major array.
+    flags = np.asarray(a).flags
+    return np.ndim(a) == 2 and flags.f_contiguous and not flags.c_contiguous
 
 
 defvjp(matmul, _matmul_vjp_x, _matmul_vjp_y)
