@@ -100,3 +100,11 @@ def test_requires_grad_flag_and_setter():
     assert t.requires_grad_() is t and t.requires_grad
     with pytest.raises(RuntimeError, match="non-leaf"):
         (t * 2).requires_grad_(False)
+
+
+def test_an_op_given_too_many_arguments_is_a_type_error():
+    x = cr.tensor([1.0, 2.0])
+    with pytest.raises(TypeError, match="exp"):
+        cr.exp(x, x)
+    with pytest.raises(TypeError, match="mul"):
+        cr.mul(x)

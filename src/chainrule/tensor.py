@@ -153,6 +153,8 @@ class Tensor:
                 raise RuntimeError("retain_grad: this tensor does not require grad")
             return
         self.grad_fn.retained = weakref.ref(self)
+        # The backward pass looks at a node's extras only where its hooks are a list.
+        self.grad_fn.hooks = self.grad_fn.hooks or []
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None
@@ -229,68 +231,26 @@ class Tensor:
         return self._inplace("/=", np.true_divide, other)
 
     # --- operators ---------------------------------------------------------
-    def __add__(self, other):
-        return _ops.add(self, other)
-
     def __radd__(self, other):
         return _ops.add(other, self)
-
-    def __sub__(self, other):
-        return _ops.sub(self, other)
 
     def __rsub__(self, other):
         return _ops.sub(other, self)
 
-    def __mul__(self, other):
-        return _ops.mul(self, other)
-
     def __rmul__(self, other):
         return _ops.mul(other, self)
-
-    def __truediv__(self, other):
-        return _ops.div(self, other)
 
     def __rtruediv__(self, other):
         return _ops.div(other, self)
 
-    def __pow__(self, other):
-        return _ops.power(self, other)
-
     def __rpow__(self, other):
         return _ops.power(other, self)
-
-    def __matmul__(self, other):
-        return _ops.matmul(self, other)
 
     def __rmatmul__(self, other):
         return _ops.matmul(other, self)
 
-    def __neg__(self):
-        return _ops.neg(self)
-
     def __pos__(self):
         return self
-
-    def __abs__(self):
-        return _ops.abs(self)
-
-    def __lt__(self, other):
-        return _ops.less(self, other)
-
-    def __le__(self, other):
-        return _ops.less_equal(self, other)
-
-    def __gt__(self, other):
-        return _ops.greater(self, other)
-
-    def __ge__(self, other):
-        return _ops.greater_equal(self, other)
-
-    def __eq__(self, other):
-        return _ops.equal(self, other)
-
-    def __ne__(self, other):
-        return _ops.not_equal(self, other)
 
     def __getitem__(self, index):
         return _ops.getitem(self, _raw_index(index))
@@ -320,25 +280,23 @@ def _raw_index(index):
     return _raw(index)
 
 
-def _delegate(name):
-    def method(self, *args, **kwargs):
-        return getattr(_ops, name)(self, *args, **kwargs)
-
-    method.__name__ = name
-    method.__doc__ = f"Same as ``chainrule.{name}(self, ...)``."
-    return method
-
-
-# Methods that read as ``t.exp()`` and mean ``chainrule.exp(t)``.
+# Operators and methods that mean the op of the same name, bound directly to it
+# (a primitive binds like a function), so no Python frame stands in between.
+_OPERATORS = {
+    "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__pow__": "power",
+    "__matmul__": "matmul", "__neg__": "neg", "__abs__": "abs", "__lt__": "less",
+    "__le__": "less_equal", "__gt__": "greater", "__ge__": "greater_equal", "__eq__": "equal",
+    "__ne__": "not_equal", "pow": "power",
+}
 _METHODS = (
     "add sub mul div neg power exp log log1p expm1 sqrt square abs sign sin cos tan tanh "
     "sigmoid relu softplus clip maximum minimum "
     "sum mean var std max min prod logsumexp argmax argmin "
     "matmul dot reshape transpose swapaxes expand_dims squeeze flatten broadcast_to astype"
 ).split()
-for _name in _METHODS:
-    setattr(Tensor, _name, _delegate(_name))
-Tensor.pow = Tensor.power
 
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
 from . import numpy_dispatch as _dispatch  # noqa: E402
+
+for _method, _op in {**{name: name for name in _METHODS}, **_OPERATORS}.items():
+    setattr(Tensor, _method, getattr(_ops, _op))

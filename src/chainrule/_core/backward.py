@@ -107,7 +107,7 @@ def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create
     while heap:
         node = heapq.heappop(heap)[1]
         g = cotangents.pop(node)
-        if node.hooks is not None or node.retained is not None:
+        if node.hooks is not None:
             g = _run_hooks(node.hooks, g)
             if node.retained is not None:
                 _set_retained_grad(node.retained(), g)
@@ -120,11 +120,10 @@ def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create
                 "retain_graph=True on the first backward if you need to backward twice")
         if last_write.at > node.seq:
             _check_unchanged(node)
-        raw = node.raw
         for i, arg in enumerate(node.args):
             if not (isinstance(arg, Tensor) and arg.requires_grad):
                 continue
-            gi = node.vjp(i, g, create_graph, raw)
+            gi = node.vjp(i, g, create_graph)
             parent = arg.grad_fn
             if parent is None:
                 entry = leaf_grads.get(id(arg))
@@ -137,8 +136,8 @@ def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create
             else:
                 cotangents[parent] = gi
                 heapq.heappush(heap, (-parent.seq, parent))
-        if not retain_graph:
-            node.free()
+        if not retain_graph:  # free what the node saved: the graph's memory goes now
+            node.args = node.raw = node.ans = node.kwargs = None
 
 
 def _check_unchanged(node):

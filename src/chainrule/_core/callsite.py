@@ -17,6 +17,18 @@ def user_frame():
     return frame
 
 
+def line_of(code, lasti):
+    """The source line of the instruction at byte offset ``lasti`` of ``code``.
+
+    Nodes keep the offset (cheap to read) and find the line only when an
+    error message needs it.
+    """
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line
+    return code.co_firstlineno
+
+
 def format_callsite(where):
     if where is None:
         return "an unknown place"

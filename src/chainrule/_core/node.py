@@ -5,40 +5,35 @@ value) and nothing that points back at its output Tensor, so a finished graph
 holds no reference cycles and is freed by reference counting alone.
 """
 from ..tensor import Tensor
-from .callsite import format_callsite
+from .callsite import format_callsite, line_of
 from .unbroadcast import unbroadcast
 
 
 class Node:
     # Rarely set attributes live in a lazily made __dict__ with class defaults,
     # so recording a node writes only what every node needs.
-    __slots__ = ("prim", "args", "kwargs", "ans", "seq", "code", "line", "__dict__", "__weakref__")
-    hooks = None               # hooks of the output tensor, run on its gradient
+    __slots__ = ("prim", "args", "raw", "kwargs", "ans", "seq", "code", "lasti", "__dict__", "__weakref__")
+    hooks = None               # hooks of the output tensor, run on its gradient (a list
+                               # once retain_grad() or register_hook() was called)
     retained = None            # weak reference to the output tensor after retain_grad()
     output_written_at = 0      # tick of the last in-place write to the output
 
-    def __init__(self, prim, args, kwargs, ans, seq, code, line):
+    def __init__(self, prim, args, raw, kwargs, ans, seq, code, lasti):
         # Few objects per node: each one the garbage collector tracks slows down
         # every forward pass that builds a large graph.
         self.prim = prim
         self.args = args          # the arguments as given: Tensors and constants
+        self.raw = raw            # their raw values (a Tensor's .data) at the time of the call
         self.kwargs = kwargs      # non-differentiable keyword arguments (axis, ...)
         self.ans = ans            # the raw output value
         self.seq = seq            # clock tick: later nodes come later in topological order
-        self.code = code          # code object and line of the user's code that made it
-        self.line = line
-
-    @property
-    def raw(self):
-        """The arguments' raw values (a Tensor's ``.data``); None once freed."""
-        if self.args is None:
-            return None
-        return tuple(a.data if isinstance(a, Tensor) else a for a in self.args)
+        self.code = code          # code object and instruction offset of the user's code that made it
+        self.lasti = lasti
 
     @property
     def where(self):
         """(file, line) of the user's code that created this node."""
-        return None if self.code is None else (self.code.co_filename, self.line)
+        return None if self.code is None else (self.code.co_filename, line_of(self.code, self.lasti))
 
     @property
     def name(self):
@@ -71,14 +66,13 @@ class Node:
         """
         self.hooks = (self.hooks or []) + [fn]
 
-    def vjp(self, argnum, g, create_graph=False, raw=None):
+    def vjp(self, argnum, g, create_graph=False):
         """The cotangent this node sends back to argument ``argnum``: g^T (d output / d arg).
 
         Raw arrays in and out; with ``create_graph`` the rule runs on Tensors and
-        records a graph of its own, for higher derivatives. ``raw`` may pass
-        :attr:`raw` in, when it is already at hand.
+        records a graph of its own, for higher derivatives.
         """
-        raw = raw or self.raw
+        raw = self.raw
         rule = self.prim.vjps.get(argnum)
         if rule is None:
             raise RuntimeError(
@@ -88,15 +82,17 @@ class Node:
         try:
             if create_graph:
                 gi = rule(g, Tensor._wrap(self.ans, self), *self.args, **self.kwargs)
-            else:
+            elif self.kwargs:
                 gi = rule(g, self.ans, *raw, **self.kwargs)
+            else:
+                gi = rule(g, self.ans, *raw)
                 if isinstance(gi, Tensor):
                     gi = gi.data
             if gi.shape != target.shape:
                 gi = unbroadcast(gi, target.shape)
         except Exception as err:
             raise RuntimeError(self._describe_failure(raw, argnum, g, err)) from err
-        if gi.dtype != target.dtype:
+        if gi.dtype is not target.dtype and gi.dtype != target.dtype:
             gi = gi.astype(target.dtype)
         return gi
 
@@ -106,9 +102,6 @@ class Node:
             f"backward of op {self.name!r} failed for argument {argnum}: {type(err).__name__}: {err}. "
             f"Upstream gradient shape {getattr(g, 'shape', ())}, argument shapes ({shapes}), output "
             f"shape {getattr(self.ans, 'shape', ())}. The op was created at {format_callsite(self.where)}")
-
-    def free(self):
-        self.args = self.ans = self.kwargs = None
 
     def __repr__(self):
         return f"<{self.prim.name} node>"

@@ -8,6 +8,10 @@ records a graph node. Derivative rules are written with primitives and
 operators, so the same rule runs on raw arrays in a plain backward pass and on
 Tensors (recording a graph of its own) under ``create_graph=True``.
 """
+from types import MethodType
+
+from numpy import asarray, ndarray
+
 from ..tensor import Tensor
 from . import grad_mode
 from .callsite import user_frame
@@ -15,6 +19,7 @@ from .clock import tick
 from .node import Node
 
 _registry = {}
+_new_tensor = object.__new__
 
 
 class Primitive:
@@ -28,6 +33,8 @@ class Primitive:
         # Views (reshape, transpose, ...) remember their input as base, so an
         # in-place write through the view counts as a write to the base too.
         self.shares_memory = shares_memory
+        # A NumPy ufunc as impl would take an extra argument as ``out``: insist on its arity.
+        self.arity = getattr(impl, "nin", None)
         self.__doc__ = impl.__doc__
         self.__name__ = self.name
         self.__wrapped__ = impl
@@ -35,31 +42,57 @@ class Primitive:
     def __repr__(self):
         return f"<chainrule primitive {self.name}>"
 
+    def __get__(self, obj, objtype=None):
+        # Bind like a function, so a primitive can be a Tensor method (t.exp()).
+        return self if obj is None else MethodType(self, obj)
+
     def __call__(self, *args, **kwargs):
-        for a in args:
-            if isinstance(a, Tensor):
-                break
-        else:  # raw values only: the derivative rules' common case
-            return self.impl(*args, **kwargs)
-        raw = []
-        needs_grad = False
-        for a in args:
-            if isinstance(a, Tensor):
-                raw.append(a.data)
-                if a.requires_grad:
-                    needs_grad = True
-            else:
-                raw.append(a)
+        # The hottest path of the library: unary and binary calls are unrolled,
+        # since each saved step is paid by every operation on every tensor.
+        if self.arity is not None and (len(args) != self.arity or kwargs):
+            raise TypeError(f"{self.name}() takes {self.arity} argument(s) and no keywords, "
+                            f"got {len(args)} argument(s) and keywords {sorted(kwargs)}")
+        if len(args) == 2:
+            x, y = args
+            if isinstance(x, Tensor):
+                if isinstance(y, Tensor):
+                    raw = (x.data, y.data)
+                    needs_grad = x.requires_grad or y.requires_grad
+                else:
+                    raw = (x.data, y)
+                    needs_grad = x.requires_grad
+            elif isinstance(y, Tensor):
+                raw = (x, y.data)
+                needs_grad = y.requires_grad
+            else:  # raw values only: the derivative rules' common case
+                return self.impl(x, y, **kwargs) if kwargs else self.impl(x, y)
+        elif len(args) == 1:
+            x = args[0]
+            if not isinstance(x, Tensor):
+                return self.impl(x, **kwargs) if kwargs else self.impl(x)
+            raw = (x.data,)
+            needs_grad = x.requires_grad
+        else:
+            tensors = [a for a in args if isinstance(a, Tensor)]
+            if not tensors:
+                return self.impl(*args, **kwargs)
+            raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
+            needs_grad = any(t.requires_grad for t in tensors)
         try:
-            ans = self.impl(*raw, **kwargs)
+            ans = self.impl(*raw, **kwargs) if kwargs else self.impl(*raw)
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
+        out = _new_tensor(Tensor)
+        out.data = ans if type(ans) is ndarray else asarray(ans)
+        out.grad = None
         if needs_grad and grad_mode.state.enabled:
             frame = user_frame()
-            node = Node(self, args, kwargs, ans, tick(), frame and frame.f_code, frame and frame.f_lineno)
-            out = Tensor._wrap(ans, node)
+            out.grad_fn = Node(self, args, raw, kwargs, ans, tick(),
+                               frame and frame.f_code, frame and frame.f_lasti)
+            out.requires_grad = True
         else:
-            out = Tensor._wrap(ans)
+            out.grad_fn = None
+            out.requires_grad = False
         if self.shares_memory:
             out._base = args[0]
         return out
@@ -139,6 +172,13 @@ def defelementwise(fn, *derivatives):
 
 
 def _scaled_by(derivative):
+    # The unary and binary forms spare every backward step the packing of *args.
+    code = derivative.__code__
+    if not code.co_flags & 0x0C and not derivative.__defaults__:  # no *args, **kwargs, defaults
+        if code.co_argcount == 2:
+            return lambda g, ans, x: g * derivative(ans, x)
+        if code.co_argcount == 3:
+            return lambda g, ans, x, y: g * derivative(ans, x, y)
     return lambda g, ans, *args, **kwargs: g * derivative(ans, *args, **kwargs)
 
 
