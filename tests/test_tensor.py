@@ -108,3 +108,20 @@ def test_an_op_given_too_many_arguments_is_a_type_error():
         cr.exp(x, x)
     with pytest.raises(TypeError, match="mul"):
         cr.mul(x)
+
+
+def test_functions_read_nested_lists_as_arrays():
+    assert cr.add([1.0, 2.0], [3.0, 4.0]).tolist() == [4.0, 6.0]
+    assert cr.mul([1.0, 2.0], 3).tolist() == [3.0, 6.0]
+
+
+def test_zero_dimensional_results_behave_as_arrays():
+    x = cr.tensor(2.0, requires_grad=True)
+    y = x * 3.0
+    assert y.shape == () and y.ndim == 0 and y.dtype == np.float64 and y.item() == 6.0
+    assert isinstance(np.asarray(y), np.ndarray) and isinstance(y.detach().numpy(), np.ndarray)
+    w = cr.tensor(2.0) * 3.0
+    w += 1.0
+    assert w.item() == 7.0
+    y.backward()
+    assert isinstance(x.grad.data, np.ndarray) and x.grad.item() == 3.0

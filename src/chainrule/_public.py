@@ -25,11 +25,17 @@ def _as_tensor(value):
     return value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value))
 
 
-def tensor_result(fn):
+# Implemented with Python's operators, which would concatenate or repeat lists.
+_LISTS_AS_ARRAYS = {"add", "sub", "mul", "div", "neg", "power"}
+
+
+def tensor_result(fn, lists_as_arrays=False):
     """``fn`` with raw results (or each item of a tuple or list of them) made Tensors."""
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
+        if lists_as_arrays and any(type(a) is list for a in args):
+            args = [np.asarray(a) if type(a) is list else a for a in args]
         out = fn(*args, **kwargs)
         if isinstance(out, (tuple, list)):
             return type(out)(_as_tensor(o) for o in out)
@@ -39,4 +45,4 @@ def tensor_result(fn):
 
 
 __all__ = [name for name in NAMES if hasattr(ops, name)]
-globals().update({name: tensor_result(getattr(ops, name)) for name in __all__})
+globals().update({name: tensor_result(getattr(ops, name), name in _LISTS_AS_ARRAYS) for name in __all__})

@@ -10,7 +10,7 @@ Tensors (recording a graph of its own) under ``create_graph=True``.
 """
 from types import MethodType
 
-from numpy import asarray, ndarray
+from numpy import asarray, generic, ndarray
 
 from ..tensor import Tensor
 from . import grad_mode
@@ -83,7 +83,7 @@ class Primitive:
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
         out = _new_tensor(Tensor)
-        out.data = ans if type(ans) is ndarray else asarray(ans)
+        out.data = ans if type(ans) is ndarray or isinstance(ans, generic) else asarray(ans)
         out.grad = None
         if needs_grad and grad_mode.state.enabled:
             frame = user_frame()

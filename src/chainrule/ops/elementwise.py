@@ -1,44 +1,48 @@
 """Elementwise primitives with broadcasting: arithmetic, transcendental, piecewise.
 
-Each primitive's implementation is the one place that touches NumPy (where
-that is a NumPy ufunc, the ufunc itself, with no Python wrapper to pay for);
-its rules are written in chainrule ops so they can be differentiated again. The
+Each primitive's implementation is the one place that touches NumPy (a NumPy
+ufunc itself where there is one, with no Python wrapper to pay for; Python's
+operators for arithmetic, which are as fast on arrays and ten times faster on
+the NumPy scalars that 0-d results hold); its rules are written in chainrule
+ops so they can be differentiated again. The
 engine sums broadcast cotangents back to each argument's shape.
 """
+import operator
+
 import numpy as np
 
 from .._core.primitive import defelementwise, defjvp, defvjp, nondifferentiable, primitive
 
 
 # --- arithmetic -----------------------------------------------------------
-add = primitive(np.add, name="add")
+add = primitive(operator.add, name="add")
 # Linear ops pass the cotangent (or tangent) straight through.
 defvjp(add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 defjvp(add, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 
 
-sub = primitive(np.subtract, name="sub")
+sub = primitive(operator.sub, name="sub")
 defvjp(sub, lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
 defjvp(sub, lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
 
 
-neg = primitive(np.negative, name="neg")
+neg = primitive(operator.neg, name="neg")
 defvjp(neg, lambda g, ans, x: -g)
 defjvp(neg, lambda t, ans, x: -t)
 
 
-mul = primitive(np.multiply, name="mul")
+mul = primitive(operator.mul, name="mul")
 # d(xy)/dx = y, d(xy)/dy = x (spelled out: the most used rule of all)
 defvjp(mul, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
 defjvp(mul, lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
 
 
-div = primitive(np.true_divide, name="div")
+div = primitive(operator.truediv, name="div")
 # d(x/y)/dx = 1/y, d(x/y)/dy = -x/y^2 = -ans/y
 defelementwise(div, lambda ans, x, y: 1 / y, lambda ans, x, y: -ans / y)
 
 
-power = primitive(np.power, name="power")
+power = primitive(operator.pow, name="power")
 def _log_base(ans, x, y):
     # d(x^y)/dy = x^y log x; taken as 0 where x = 0 (the limit for y > 0), as PyTorch does.
     return where(x == 0, 0.0, ans * log(where(x == 0, 1.0, x)))
