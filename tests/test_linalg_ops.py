@@ -301,7 +301,7 @@ def test_sample_rules_match_finite_differences(name):
                 return prim(*args[:i], x + step * t, *args[i + 1:], **kwargs)
 
             expected = (moved(1e-6) - moved(-1e-6)) / 2e-6
-            tangent = prim.jvps[i](t, ans, *args, **kwargs)
+            tangent = prim.jvp_rule(i)(t, ans, *args, **kwargs)
             assert np.shape(tangent) == np.shape(expected)
             np.testing.assert_allclose(tangent, expected, atol=1e-6)
 

@@ -143,7 +143,7 @@ def test_sample_rules_match_finite_differences(name):
         check_grad(lambda a: prim(cr.tensor(a) if not isinstance(a, cr.Tensor) else a, **kwargs), x)
         t = RNG.standard_normal(np.shape(x))
         expected = (prim(x + 1e-6 * t, **kwargs) - prim(x - 1e-6 * t, **kwargs)) / 2e-6
-        tangent = prim.jvps[0](t, prim(x, **kwargs), x, **kwargs)
+        tangent = prim.jvp_rule(0)(t, prim(x, **kwargs), x, **kwargs)
         assert np.shape(tangent) == np.shape(expected)
         np.testing.assert_allclose(tangent, expected, atol=1e-6)
 
@@ -161,7 +161,7 @@ def test_max_min_ties_split_the_gradient_evenly():
 def test_max_ties_forward_mode_averages_the_tied_tangents():
     prim = registered_primitives()["max"]
     x = np.array([1.0, 3.0, 3.0])
-    assert prim.jvps[0](np.array([5.0, 2.0, 4.0]), prim(x), x) == pytest.approx(3.0)
+    assert prim.jvp_rule(0)(np.array([5.0, 2.0, 4.0]), prim(x), x) == pytest.approx(3.0)
 
 
 @pytest.mark.parametrize("x, expected", [
@@ -186,7 +186,7 @@ def test_prod_gradient_with_zeros_along_an_axis():
 def test_prod_forward_mode_with_a_zero():
     prim = registered_primitives()["prod"]
     x = np.array([2.0, 0.0, 3.0])
-    assert prim.jvps[0](np.array([1.0, 1.0, 1.0]), prim(x), x) == pytest.approx(6.0)
+    assert prim.jvp_rule(0)(np.array([1.0, 1.0, 1.0]), prim(x), x) == pytest.approx(6.0)
 
 
 @pytest.mark.parametrize("big", [1000.0, -1000.0])

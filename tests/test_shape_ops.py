@@ -211,7 +211,7 @@ def test_sample_vjps_and_jvps_match_finite_differences(name):
             prim(*boxed, **kwargs).backward(w)
             expected = numerical_grad(lambda a: np.sum(prim(*_with(args, i, a), **kwargs) * w), args[i])
             np.testing.assert_allclose(boxed[i].grad.data, expected, atol=1e-6, err_msg=f"{name} VJP arg {i}")
-            jvp = jvp + prim.jvps[i](t, ans, *args, **kwargs)
+            jvp = jvp + prim.jvp_rule(i)(t, ans, *args, **kwargs)
             numerical_jvp = numerical_jvp + (prim(*_with(args, i, args[i] + 1e-6 * t), **kwargs)
                                              - prim(*_with(args, i, args[i] - 1e-6 * t), **kwargs)) / 2e-6
         np.testing.assert_allclose(jvp, numerical_jvp, atol=1e-6, err_msg=f"{name} JVP")

@@ -73,7 +73,7 @@ class Node:
         records a graph of its own, for higher derivatives.
         """
         raw = self.raw
-        rule = self.prim.vjps.get(argnum)
+        rule = self.prim.vjps.get(argnum) or self.prim.vjp_rule(argnum)
         if rule is None:
             raise RuntimeError(
                 f"backward: op {self.name!r} (created at {format_callsite(self.where)}) has no "

@@ -30,6 +30,9 @@ class Primitive:
         self.name = name or impl.__name__
         self.vjps = {}
         self.jvps = {}
+        # For primitives of any number of arguments (concatenate, einsum):
+        # make_rule(argnum) builds the rule of an argument when first needed.
+        self.make_vjp = self.make_jvp = None
         # Views (reshape, transpose, ...) remember their input as base, so an
         # in-place write through the view counts as a write to the base too.
         self.shares_memory = shares_memory
@@ -41,6 +44,20 @@ class Primitive:
 
     def __repr__(self):
         return f"<chainrule primitive {self.name}>"
+
+    def vjp_rule(self, argnum):
+        """The VJP rule of argument ``argnum``, or None if it has no derivative."""
+        rule = self.vjps.get(argnum)
+        if rule is None and self.make_vjp is not None:
+            rule = self.vjps[argnum] = self.make_vjp(argnum)
+        return rule
+
+    def jvp_rule(self, argnum):
+        """The JVP rule of argument ``argnum``, or None if it has no derivative."""
+        rule = self.jvps.get(argnum)
+        if rule is None and self.make_jvp is not None:
+            rule = self.jvps[argnum] = self.make_jvp(argnum)
+        return rule
 
     def __get__(self, obj, objtype=None):
         # Bind like a function, so a primitive can be a Tensor method (t.exp()).
@@ -157,6 +174,22 @@ def defjvp(fn, *rules, argnums=None):
     return fn
 
 
+def defvjp_argnum(fn, make_rule):
+    """Reverse-mode rules for a primitive of any number of arguments:
+    ``make_rule(argnum)`` returns the rule of that argument (as for :func:`defvjp`)."""
+    _require_primitive(fn, "defvjp_argnum")
+    fn.make_vjp = make_rule
+    return fn
+
+
+def defjvp_argnum(fn, make_rule):
+    """Forward-mode rules for a primitive of any number of arguments:
+    ``make_rule(argnum)`` returns the rule of that argument (as for :func:`defjvp`)."""
+    _require_primitive(fn, "defjvp_argnum")
+    fn.make_jvp = make_rule
+    return fn
+
+
 def defelementwise(fn, *derivatives):
     """Rules for an elementwise primitive from its partial derivatives.
 
@@ -203,6 +236,6 @@ def registered_primitives():
 
 def verify_rules(primitives):
     """Fail at import time, not at a user's first backward, if a rule is missing."""
-    missing = [p.name for p in primitives if not p.vjps]
+    missing = [p.name for p in primitives if not (p.vjps or p.make_vjp)]
     if missing:
         raise RuntimeError(f"primitives without a VJP rule: {', '.join(missing)}")

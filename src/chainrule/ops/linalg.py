@@ -3,7 +3,7 @@ import string
 
 import numpy as np
 
-from .._core.primitive import defjvp, defvjp, primitive
+from .._core.primitive import defjvp, defjvp_argnum, defvjp, defvjp_argnum, primitive
 from .elementwise import mul
 from .shape import reshape, transpose
 
@@ -182,7 +182,5 @@ def _einsum_jvp(argnum):
     return jvp
 
 
-# NumPy's einsum takes at most 64 operands; each may be differentiated.
-_MAX_OPERANDS = 64
-defvjp(_einsum, *[_einsum_vjp(k) for k in range(_MAX_OPERANDS)])
-defjvp(_einsum, *[_einsum_jvp(k) for k in range(_MAX_OPERANDS)])
+defvjp_argnum(_einsum, _einsum_vjp)
+defjvp_argnum(_einsum, _einsum_jvp)

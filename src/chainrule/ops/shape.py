@@ -9,7 +9,7 @@ linear, so each JVP applies the op itself to the tangent.
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index
 
-from .._core.primitive import defjvp, defvjp, nondifferentiable, primitive
+from .._core.primitive import defjvp, defjvp_argnum, defvjp, defvjp_argnum, nondifferentiable, primitive
 
 
 def _shape(x):
@@ -211,30 +211,8 @@ def _concatenate_jvp(i):
     return rule
 
 
-class _RulePerPart(dict):
-    """Rules of a primitive that takes any number of parts: the rule for part
-    i is made the first time the engine asks for it."""
-
-    def __init__(self, make_rule):
-        super().__init__()
-        self._make_rule = make_rule
-
-    def __missing__(self, i):
-        rule = self[i] = self._make_rule(i)
-        return rule
-
-    def get(self, i, default=None):
-        return self[i]
-
-    def __contains__(self, i):
-        return True
-
-    def __bool__(self):
-        return True
-
-
-_concatenate.vjps = _RulePerPart(_concatenate_vjp)
-_concatenate.jvps = _RulePerPart(_concatenate_jvp)
+defvjp_argnum(_concatenate, _concatenate_vjp)
+defjvp_argnum(_concatenate, _concatenate_jvp)
 
 
 def concatenate(tensors, axis=0):

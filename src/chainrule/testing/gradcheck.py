@@ -134,14 +134,14 @@ def check_node(node, kind, eps=1e-6, atol=1e-5, rtol=1e-3):
 def check_op(prim, args, kwargs, argnums, kind, eps=1e-6, atol=1e-5, rtol=1e-3, label=None):
     """Compare ``prim``'s ``kind`` ("VJP" or "JVP") rules at raw ``args`` with central
     differences of its implementation, one :class:`Comparison` per argument in ``argnums``."""
-    rules, rule_jacobian = ((prim.vjps, jacobians.vjp_rule_jacobian) if kind == "VJP"
-                            else (prim.jvps, jacobians.jvp_rule_jacobian))
+    rule_of, rule_jacobian = ((prim.vjp_rule, jacobians.vjp_rule_jacobian) if kind == "VJP"
+                              else (prim.jvp_rule, jacobians.jvp_rule_jacobian))
     mode = label or f"{kind} rule of {prim.name!r}"
     ans = np.asarray(prim.impl(*args, **kwargs))
     comparisons = []
     for argnum in argnums:
         name = f"argument {argnum}"
-        if argnum not in rules:
+        if rule_of(argnum) is None:
             comparisons.append(Comparison.failed(mode, name, f"no {kind} rule (add one with cr.def{kind.lower()})"))
             continue
         numeric = jacobians.impl_jacobian(prim, args, kwargs, argnum, eps)

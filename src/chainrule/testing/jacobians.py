@@ -78,7 +78,7 @@ def forward_mode(call, xs, jvp):
 
 def vjp_rule_jacobian(prim, args, kwargs, ans, argnum):
     """The Jacobian that ``prim``'s own VJP rule for argument ``argnum`` implies at raw ``args``."""
-    rule = prim.vjps[argnum]
+    rule = prim.vjp_rule(argnum)
     shape = np.shape(args[argnum])
     jac = np.empty(np.shape(ans) + shape)
     for k in np.ndindex(np.shape(ans)):
@@ -90,7 +90,7 @@ def vjp_rule_jacobian(prim, args, kwargs, ans, argnum):
 
 def jvp_rule_jacobian(prim, args, kwargs, ans, argnum):
     """The Jacobian that ``prim``'s own JVP rule for argument ``argnum`` implies at raw ``args``."""
-    rule = prim.jvps[argnum]
+    rule = prim.jvp_rule(argnum)
     x = args[argnum]
     jac = np.empty(np.shape(ans) + np.shape(x))
     for j in np.ndindex(np.shape(x)):

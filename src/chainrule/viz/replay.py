@@ -76,7 +76,7 @@ def local_derivative(node, argnum):
     if np.size(node.ans) == 1:
         return edge_cotangent(node, argnum, ones)
     if node.name in ELEMENTWISE:
-        return _raw(node.prim.vjps[argnum](ones, node.ans, *node.raw, **node.kwargs))
+        return _raw(node.prim.vjp_rule(argnum)(ones, node.ans, *node.raw, **node.kwargs))
     return None
 
 
