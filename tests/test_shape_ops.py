@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import chainrule as cr
+from helpers import leaf, numerical_grad
 from chainrule._core.primitive import registered_primitives
 from chainrule.testing.samples import samples_for
 from chainrule.testing.samples.shape import SAMPLES
@@ -13,23 +14,6 @@ from chainrule.testing.samples.shape import SAMPLES
 RNG = np.random.default_rng(0)
 
 
-def leaf(value):
-    return cr.tensor(np.array(value, dtype=np.float64), requires_grad=True)
-
-
-def numerical_grad(f, x, eps=1e-6):
-    """Central differences of the scalar function ``f`` at the array ``x``."""
-    x = np.array(x, dtype=np.float64)
-    grad = np.zeros_like(x)
-    for i in np.ndindex(x.shape):
-        old = x[i]
-        x[i] = old + eps
-        up = f(x)
-        x[i] = old - eps
-        down = f(x)
-        x[i] = old
-        grad[i] = (up - down) / (2 * eps)
-    return grad
 
 
 def check_grad(op, x, atol=1e-6):
