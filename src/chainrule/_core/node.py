@@ -4,6 +4,8 @@ A node keeps what its derivative rules need (the arguments and the output
 value) and nothing that points back at its output Tensor, so a finished graph
 holds no reference cycles and is freed by reference counting alone.
 """
+from numpy import ndarray
+
 from ..tensor import Tensor
 from .callsite import format_callsite, line_of
 from .unbroadcast import unbroadcast
@@ -82,19 +84,15 @@ class Node:
         try:
             if create_graph:
                 gi = rule(g, Tensor._wrap(self.ans, self), *self.args, **self.kwargs)
-            elif self.kwargs:
-                gi = rule(g, self.ans, *raw, **self.kwargs)
-            else:
-                gi = rule(g, self.ans, *raw)
-                if isinstance(gi, Tensor):
-                    gi = gi.data
-            if gi.shape != target.shape:
-                gi = unbroadcast(gi, target.shape)
+                return _conform(gi, target)
+            gi = rule(g, self.ans, *raw, **self.kwargs) if self.kwargs else rule(g, self.ans, *raw)
+            # Checked only where it can differ: a scalar of the argument's own type
+            # has its shape and dtype (the common case in graphs of scalars).
+            if type(gi) is ndarray or type(gi) is not type(target):
+                gi = _conform(gi.data if isinstance(gi, Tensor) else gi, target)
+            return gi
         except Exception as err:
             raise RuntimeError(self._describe_failure(raw, argnum, g, err)) from err
-        if gi.dtype is not target.dtype and gi.dtype != target.dtype:
-            gi = gi.astype(target.dtype)
-        return gi
 
     def _describe_failure(self, raw, argnum, g, err):
         shapes = ", ".join(str(getattr(a, "shape", ())) for a in raw)
@@ -105,3 +103,12 @@ class Node:
 
     def __repr__(self):
         return f"<{self.prim.name} node>"
+
+
+def _conform(gi, target):
+    """The cotangent in its argument's shape (undoing broadcasting) and dtype."""
+    if gi.shape != target.shape:
+        gi = unbroadcast(gi, target.shape)
+    if gi.dtype is not target.dtype and gi.dtype != target.dtype:
+        gi = gi.astype(target.dtype)
+    return gi
