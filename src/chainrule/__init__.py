@@ -7,6 +7,8 @@ from .factories import (arange, eye, full, get_default_dtype, manual_seed, ones,
                         randn, set_default_dtype, tensor, zeros, zeros_like)
 from ._public import *  # noqa: F401,F403
 from .testing.gradcheck import GradcheckError, gradcheck, numerical_grad
+from . import func
+from .func import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from . import viz
 from .viz import explain
 

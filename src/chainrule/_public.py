@@ -8,7 +8,7 @@ import functools
 import numpy as np
 
 from . import ops
-from .tensor import Tensor
+from .tensor import ArrayOps, Tensor
 
 NAMES = (
     "add sub mul div neg power exp log log1p expm1 sqrt square abs sign sin cos tan tanh "
@@ -22,7 +22,8 @@ NAMES = (
 
 
 def _as_tensor(value):
-    return value if isinstance(value, Tensor) else Tensor._wrap(np.asarray(value))
+    # Tensors, and forward mode's Duals inside jvp, pass through as they are.
+    return value if isinstance(value, ArrayOps) else Tensor._wrap(np.asarray(value))
 
 
 # Implemented with Python's operators, which would concatenate or repeat lists.

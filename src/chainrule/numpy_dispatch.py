@@ -18,6 +18,7 @@ import inspect
 import numpy as np
 
 from . import ops
+from ._core.forward import Dual
 from .tensor import Tensor
 
 # NumPy ufunc name -> chainrule op name, where they differ.
@@ -220,7 +221,9 @@ def _no_gradient(func, args, kwargs):
 
 def _raw(value):
     if isinstance(value, Tensor):
-        return value.data
+        return _raw(value.data)
+    if isinstance(value, Dual):  # forward mode: results without gradient read the primal
+        return _raw(value.primal)
     if isinstance(value, (list, tuple)):
         return type(value)(_raw(v) for v in value)
     if isinstance(value, dict):

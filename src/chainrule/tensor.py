@@ -9,7 +9,55 @@ from ._core import grad_mode
 from ._core.clock import record_write
 
 
-class Tensor:
+class ArrayOps:
+    """What every array-like value of chainrule answers to: operators, methods,
+    indexing and NumPy's functions, each meaning the chainrule op of that name.
+    Tensor has it, and so has forward mode's Dual."""
+
+    __slots__ = ()
+    # Make NumPy defer to these values in mixed expressions such as ``ndarray * t``.
+    __array_priority__ = 1000
+
+    def __radd__(self, other):
+        return _ops.add(other, self)
+
+    def __rsub__(self, other):
+        return _ops.sub(other, self)
+
+    def __rmul__(self, other):
+        return _ops.mul(other, self)
+
+    def __rtruediv__(self, other):
+        return _ops.div(other, self)
+
+    def __rpow__(self, other):
+        return _ops.power(other, self)
+
+    def __rmatmul__(self, other):
+        return _ops.matmul(other, self)
+
+    def __pos__(self):
+        return self
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, _raw_index(index))
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    # NumPy calling ``np.exp(t)`` or ``np.sum(t)`` comes here and is routed to chainrule's ops.
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _dispatch.array_function(func, args, kwargs)
+
+
+class Tensor(ArrayOps):
     """An n-dimensional array that can record the operations applied to it.
 
     Create one with :func:`chainrule.tensor` (or ``Tensor(data, ...)``, which
@@ -24,9 +72,6 @@ class Tensor:
     _base = None       # the tensor this one is a view of (shares storage with)
     _version = 0       # how many in-place writes this tensor's storage has seen
     _written_at = 0    # clock tick of the last in-place write (see _core/clock.py)
-    # Make NumPy defer to Tensor in mixed expressions such as ``ndarray * Tensor``.
-    __array_priority__ = 1000
-
     def __init__(self, data, dtype=None, requires_grad=False, name=None):
         from .factories import as_array
 
@@ -48,7 +93,9 @@ class Tensor:
         faster, which is what graphs of scalars (micrograd style) run on.
         """
         t = object.__new__(cls)
-        t.data = value if type(value) is np.ndarray or isinstance(value, np.generic) else np.asarray(value)
+        # A forward-mode Dual (an ArrayOps) stays as it is too: forward over reverse.
+        t.data = value if type(value) is np.ndarray or isinstance(value, (np.generic, ArrayOps)) \
+            else np.asarray(value)
         t.grad = None
         t.grad_fn = node
         t.requires_grad = node is not None
@@ -241,45 +288,6 @@ class Tensor:
     def __itruediv__(self, other):
         return self._inplace("/=", np.true_divide, other)
 
-    # --- operators ---------------------------------------------------------
-    def __radd__(self, other):
-        return _ops.add(other, self)
-
-    def __rsub__(self, other):
-        return _ops.sub(other, self)
-
-    def __rmul__(self, other):
-        return _ops.mul(other, self)
-
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
-
-    def __rpow__(self, other):
-        return _ops.power(other, self)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
-
-    def __pos__(self):
-        return self
-
-    def __getitem__(self, index):
-        return _ops.getitem(self, _raw_index(index))
-
-    def __iter__(self):
-        return (self[i] for i in range(len(self)))
-
-    @property
-    def T(self):
-        return _ops.transpose(self)
-
-    # NumPy calling ``np.exp(t)`` or ``np.sum(t)`` comes here and is routed to chainrule's ops.
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return _dispatch.array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        return _dispatch.array_function(func, args, kwargs)
-
 
 def _raw(value):
     return value.data if isinstance(value, Tensor) else value
@@ -310,4 +318,4 @@ from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after 
 from . import numpy_dispatch as _dispatch  # noqa: E402
 
 for _method, _op in {**{name: name for name in _METHODS}, **_OPERATORS}.items():
-    setattr(Tensor, _method, getattr(_ops, _op))
+    setattr(ArrayOps, _method, getattr(_ops, _op))

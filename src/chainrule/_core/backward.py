@@ -198,7 +198,7 @@ def _owned(g, handed_out):
 
 
 def _as_tensor(g):
-    return g if isinstance(g, Tensor) else Tensor._wrap(np.asarray(g))
+    return g if isinstance(g, Tensor) else Tensor._wrap(g)
 
 
 def _raw(value):

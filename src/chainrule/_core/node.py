@@ -4,7 +4,7 @@ A node keeps what its derivative rules need (the arguments and the output
 value) and nothing that points back at its output Tensor, so a finished graph
 holds no reference cycles and is freed by reference counting alone.
 """
-from numpy import ndarray
+import numpy as np
 
 from ..tensor import Tensor
 from .callsite import format_callsite, line_of
@@ -88,7 +88,7 @@ class Node:
             gi = rule(g, self.ans, *raw, **self.kwargs) if self.kwargs else rule(g, self.ans, *raw)
             # Checked only where it can differ: a scalar of the argument's own type
             # has its shape and dtype (the common case in graphs of scalars).
-            if type(gi) is ndarray or type(gi) is not type(target):
+            if type(gi) is not type(target) or type(gi) not in _SCALARS:
                 gi = _conform(gi.data if isinstance(gi, Tensor) else gi, target)
             return gi
         except Exception as err:
@@ -103,6 +103,9 @@ class Node:
 
     def __repr__(self):
         return f"<{self.prim.name} node>"
+
+
+_SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
 
 
 def _conform(gi, target):

@@ -8,18 +8,21 @@ records a graph node. Derivative rules are written with primitives and
 operators, so the same rule runs on raw arrays in a plain backward pass and on
 Tensors (recording a graph of its own) under ``create_graph=True``.
 """
+import sys
 from types import MethodType
 
 from numpy import asarray, generic, ndarray
 
 from ..tensor import Tensor
-from . import grad_mode
+from . import forward, grad_mode
+from .forward import Dual
 from .callsite import user_frame
 from .clock import tick
 from .node import Node
 
 _registry = {}
 _new_tensor = object.__new__
+_VALUES = (generic, Dual)   # kept as a Tensor's value as they are
 
 
 class Primitive:
@@ -33,6 +36,9 @@ class Primitive:
         # For primitives of any number of arguments (concatenate, einsum):
         # make_rule(argnum) builds the rule of an argument when first needed.
         self.make_vjp = self.make_jvp = None
+        # Whether the JVP rules accept tangents with leading batch axes (several
+        # directions at once); forward mode applies the others direction by direction.
+        self.batched_jvp = False
         # Views (reshape, transpose, ...) remember their input as base, so an
         # in-place write through the view counts as a write to the base too.
         self.shares_memory = shares_memory
@@ -81,26 +87,41 @@ class Primitive:
             elif isinstance(y, Tensor):
                 raw = (x, y.data)
                 needs_grad = y.requires_grad
+            elif type(x) is Dual or type(y) is Dual:
+                return forward.apply(self, args, kwargs)
             else:  # raw values only: the derivative rules' common case
                 return self.impl(x, y, **kwargs) if kwargs else self.impl(x, y)
         elif len(args) == 1:
             x = args[0]
             if not isinstance(x, Tensor):
+                if type(x) is Dual:
+                    return forward.apply(self, args, kwargs)
                 return self.impl(x, **kwargs) if kwargs else self.impl(x)
             raw = (x.data,)
             needs_grad = x.requires_grad
         else:
             tensors = [a for a in args if isinstance(a, Tensor)]
             if not tensors:
+                if Dual in map(type, args):
+                    return forward.apply(self, args, kwargs)
                 return self.impl(*args, **kwargs)
             raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
             needs_grad = any(t.requires_grad for t in tensors)
+        impl = self.impl
+        if Dual in map(type, raw):
+            # Forward mode meets reverse mode. A Tensor holding a Dual belongs to a
+            # reverse transform entered inside that forward one: this op is recorded
+            # and computes its value (a Dual) in forward mode. Otherwise the Dual is
+            # the inner transform, and its primals are these Tensors.
+            if not any(isinstance(a, Tensor) and type(a.data) is Dual for a in args):
+                return forward.apply(self, args, kwargs)
+            impl = self
         try:
-            ans = self.impl(*raw, **kwargs) if kwargs else self.impl(*raw)
+            ans = impl(*raw, **kwargs) if kwargs else impl(*raw)
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
         out = _new_tensor(Tensor)
-        out.data = ans if type(ans) is ndarray or isinstance(ans, generic) else asarray(ans)
+        out.data = ans if type(ans) is ndarray or isinstance(ans, _VALUES) else asarray(ans)
         out.grad = None
         if needs_grad and grad_mode.state.enabled:
             frame = user_frame()
@@ -135,6 +156,10 @@ def primitive(fn=None, *, name=None, shares_memory=False):
     if fn is None:
         return lambda f: primitive(f, name=name, shares_memory=shares_memory)
     prim = Primitive(fn, name=name, shares_memory=shares_memory)
+    # The module that declared it (the impl may be NumPy's or operator's own function).
+    prim.__module__ = sys._getframe(1).f_globals.get("__name__")
+    if prim.__module__ == __name__:  # through the decorator form above
+        prim.__module__ = sys._getframe(2).f_globals.get("__name__")
     _registry[prim.name] = prim
     return prim
 
@@ -201,6 +226,7 @@ def defelementwise(fn, *derivatives):
         if derivative is not None:
             defvjp(fn, _scaled_by(derivative), argnums=(argnum,))
             defjvp(fn, _scaled_by(derivative), argnums=(argnum,))
+    fn.batched_jvp = True  # t * derivative broadcasts over leading batch axes
     return fn
 
 
@@ -217,16 +243,24 @@ def _scaled_by(derivative):
 
 def nondifferentiable(impl, name=None):
     """An operation with no derivative (comparisons, argmax): Tensors in, a
-    Tensor that does not require grad out; raw values in, raw values out."""
+    Tensor that does not require grad out; raw values in, raw values out. A
+    forward-mode Dual is read as its primal."""
 
     def op(*args, **kwargs):
-        if not any(isinstance(a, Tensor) for a in args):
+        if not any(isinstance(a, (Tensor, Dual)) for a in args):
             return impl(*args, **kwargs)
-        return Tensor._wrap(impl(*[a.data if isinstance(a, Tensor) else a for a in args], **kwargs))
+        ans = impl(*[_plain(a) for a in args], **kwargs)
+        return Tensor._wrap(ans) if any(isinstance(a, Tensor) for a in args) else ans
 
     op.__name__ = name or impl.__name__
     op.__doc__ = impl.__doc__
     return op
+
+
+def _plain(value):
+    while isinstance(value, (Tensor, Dual)):
+        value = value.data if isinstance(value, Tensor) else value.primal
+    return value
 
 
 def registered_primitives():

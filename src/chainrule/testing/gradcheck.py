@@ -36,10 +36,10 @@ def numerical_grad(f, *inputs, eps=1e-6):
 
     Every floating-point input (Tensor, array or NumPy float scalar) is
     differentiated; other inputs (Python numbers, integer or bool arrays,
-    None) are passed through unchanged, as constants. The inputs reach ``f`` as Tensors. For each differentiated input
-    the result is the Jacobian with shape ``out.shape + in.shape`` (as
-    ``cr.jacobian``), which for a scalar ``f`` is the gradient, shaped like the
-    input. Returns one array, or a tuple of them when several inputs are
+    None) are passed through unchanged, as constants. The inputs reach ``f``
+    as Tensors. For each differentiated input the result is the Jacobian with
+    shape ``out.shape + in.shape`` (as ``cr.jacobian``), which for a scalar
+    ``f`` is the gradient, shaped like the input. Returns one array, or a tuple of them when several inputs are
     differentiated.
     """
     call, xs, _ = _split(inputs, f)
@@ -79,6 +79,8 @@ def gradcheck_report(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, check_forward=Tr
         report.comparisons += _forward_comparisons(call, xs, numeric, names, nodes, eps, atol, rtol)
     if not all(c.ok for c in report.comparisons if c.mode == "reverse mode"):
         report.culprit = first_failing_op(nodes, "VJP", eps, atol, rtol)
+    elif not all(c.ok for c in report.comparisons if c.mode == "forward mode"):
+        report.culprit = first_failing_op(nodes, "JVP", eps, atol, rtol)
     return report
 
 
@@ -88,7 +90,10 @@ def _forward_comparisons(call, xs, numeric, names, nodes, eps, atol, rtol):
     jvp = getattr(chainrule, "jvp", None)
     if jvp is None:  # no forward-mode evaluator yet: check the JVP rule of every op it would run
         return [c for node in nodes for c in check_node(node, "JVP", eps, atol, rtol)]
-    analytic = jacobians.forward_mode(call, xs, jvp)
+    try:
+        analytic = jacobians.forward_mode(call, xs, jvp)
+    except Exception as err:  # e.g. an op without a JVP rule: a failed check, not a crash
+        return [Comparison.failed("forward mode", name, f"{type(err).__name__}: {err}") for name in names]
     return _compare_all(analytic, numeric, xs, names, "forward mode", atol, rtol)
 
 

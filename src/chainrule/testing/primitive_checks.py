@@ -9,6 +9,7 @@ import numpy as np
 from .. import ops
 from .._core import grad_mode
 from .._core.backward import grad as engine_grad
+from ..func import _reverse_leaf as reverse_leaf
 from ..tensor import Tensor
 from .gradcheck import GradcheckError, gradcheck_report, is_differentiated
 
@@ -47,10 +48,10 @@ def projected_gradient(prim, args, kwargs, seed=0):
     def h(*values):
         values = list(values)
         with grad_mode.enable_grad():
-            # The numerical pass runs under no_grad with plain tensors; h still needs its inner graph.
+            # The numerical pass runs under no_grad with plain tensors, forward mode with
+            # Duals; h still needs its inner graph.
             for i in positions:
-                if not values[i].requires_grad:
-                    values[i] = Tensor._wrap(values[i].data).requires_grad_()
+                values[i] = reverse_leaf(values[i])
             inner = ops.sum(ops.mul(prim(*values, **kwargs), v))
             grads = engine_grad(inner, [values[i] for i in positions], create_graph=True, allow_unused=True)
             total = Tensor._wrap(np.zeros(()))
