@@ -15,8 +15,10 @@ products).
 
 A tangent may carry a batch of directions on leading axes (shape
 ``batch + primal.shape``), so that a forward-mode Jacobian is one vectorised
-pass. Rules that accept such a batch say so (``Primitive.batched_jvp``); for
-the others the evaluator applies the rule to one direction at a time.
+pass. Rules that accept such a batch say so (``Primitive.batched_jvp``:
+ELEMENTWISE for rules that broadcast, True or a test of the primals for rules
+written for leading axes); for the others the evaluator applies the rule to
+one direction at a time.
 """
 import itertools
 
@@ -25,6 +27,9 @@ import numpy as np
 from ..tensor import ArrayOps
 
 _next_level = itertools.count(1).__next__
+
+# ``Primitive.batched_jvp`` of elementwise ops: their rules broadcast over a batch.
+ELEMENTWISE = "elementwise"
 
 
 class Dual(ArrayOps):
@@ -93,7 +98,16 @@ def _jvp(prim, argnum, dual, ans, primals, kwargs):
         raise TypeError(f"forward mode: op {prim.name!r} has no JVP rule for argument {argnum} "
                         "(give it one with chainrule.defjvp)")
     batch = batch_shape(dual)
-    if not batch or prim.batched_jvp:
+    batched = prim.batched_jvp
+    if not batch:
+        return rule(dual.tangent, ans, *primals, **kwargs)
+    if batched == ELEMENTWISE:
+        # Give the tangent the output's number of axes behind the batch, so that
+        # broadcasting lines its axes up with the output's, not with the batch.
+        missing = np.ndim(ans) - np.ndim(dual.primal)
+        t = _ops.reshape(dual.tangent, batch + (1,) * missing + np.shape(dual.primal))
+        return rule(t, ans, *primals, **kwargs)
+    if batched(*primals) if callable(batched) else batched:
         return rule(dual.tangent, ans, *primals, **kwargs)
     # The rule takes one direction at a time: apply it to each and stack.
     directions = _ops.reshape(dual.tangent, (-1,) + np.shape(dual.primal))

@@ -11,6 +11,7 @@ import operator
 
 import numpy as np
 
+from .._core.forward import ELEMENTWISE
 from .._core.primitive import defelementwise, defjvp, defvjp, nondifferentiable, primitive
 
 
@@ -19,22 +20,26 @@ add = primitive(operator.add, name="add")
 # Linear ops pass the cotangent (or tangent) straight through.
 defvjp(add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
 defjvp(add, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
+add.batched_jvp = ELEMENTWISE
 
 
 sub = primitive(operator.sub, name="sub")
 defvjp(sub, lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
 defjvp(sub, lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
+sub.batched_jvp = ELEMENTWISE
 
 
 neg = primitive(operator.neg, name="neg")
 defvjp(neg, lambda g, ans, x: -g)
 defjvp(neg, lambda t, ans, x: -t)
+neg.batched_jvp = ELEMENTWISE
 
 
 mul = primitive(operator.mul, name="mul")
 # d(xy)/dx = y, d(xy)/dy = x (spelled out: the most used rule of all)
 defvjp(mul, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
 defjvp(mul, lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
+mul.batched_jvp = ELEMENTWISE
 
 
 div = primitive(operator.truediv, name="div")
@@ -179,6 +184,7 @@ defvjp(where, lambda g, ans, c, x, y: where(c, g, 0.0), lambda g, ans, c, x, y: 
        argnums=(1, 2))
 defjvp(where, lambda t, ans, c, x, y: where(c, t, 0.0), lambda t, ans, c, x, y: where(c, 0.0, t),
        argnums=(1, 2))
+where.batched_jvp = ELEMENTWISE
 
 
 # --- comparisons: bool results that carry no gradient ----------------------

@@ -66,7 +66,15 @@ def _stored_transposed(a):
 
 defvjp(matmul, _matmul_vjp_x, _matmul_vjp_y)
 # matmul is bilinear: the tangent takes the place of its operand.
-defjvp(matmul, lambda t, ans, x, y: matmul(t, y), lambda t, ans, x, y: matmul(x, t))
+def _matmul_jvp_y(t, ans, x, y):
+    if np.ndim(y) == 1 and np.ndim(t) > 1:  # directions of a vector y, stacked on leading axes
+        return matmul(t, _matrix_T(x)) if np.ndim(x) == 2 else matmul(t, x)
+    return matmul(x, t)
+
+
+defjvp(matmul, lambda t, ans, x, y: matmul(t, y), _matmul_jvp_y)
+# With operands of at most two axes, these rules take a batch of tangents at once.
+matmul.batched_jvp = lambda x, y: np.ndim(x) <= 2 and np.ndim(y) <= 2
 
 
 def dot(x, y):

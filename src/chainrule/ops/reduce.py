@@ -20,7 +20,16 @@ def sum(x, axis=None, keepdims=False):
 # Every input element feeds its sum with weight 1: the cotangent is copied back.
 defvjp(sum, lambda g, ans, x, axis=None, keepdims=False:
        broadcast_to(expand_dims_to(g, x, axis, keepdims), np.shape(x)))
-defjvp(sum, lambda t, ans, x, axis=None, keepdims=False: sum(t, axis=axis, keepdims=keepdims))
+defjvp(sum, lambda t, ans, x, axis=None, keepdims=False: sum(t, axis=from_end(axis, x), keepdims=keepdims))
+sum.batched_jvp = True
+
+
+def from_end(axis, x):
+    """``axis`` of ``x`` counted from the end (all axes for None), so that the
+    same reduction applies to a tangent with leading batch axes (forward mode)."""
+    ndim = np.ndim(x)
+    axes = range(ndim) if axis is None else (axis if isinstance(axis, tuple) else (axis,))
+    return tuple(a % ndim - ndim for a in axes) if ndim else ()
 
 
 def _reduction_rules(prim, weights):
@@ -33,7 +42,8 @@ def _reduction_rules(prim, weights):
     defvjp(prim, lambda g, ans, x, axis=None, keepdims=False:
            expand_dims_to(g, x, axis, keepdims) * weights(ans, x, axis, keepdims))
     defjvp(prim, lambda t, ans, x, axis=None, keepdims=False:
-           sum(t * weights(ans, x, axis, keepdims), axis=axis, keepdims=keepdims))
+           sum(t * weights(ans, x, axis, keepdims), axis=from_end(axis, x), keepdims=keepdims))
+    prim.batched_jvp = True
 
 
 def mean(x, axis=None, keepdims=False):

@@ -18,6 +18,12 @@ def _shape(x):
     return x.shape if hasattr(x, "shape") else np.shape(x)
 
 
+def batch_axes(t, x):
+    """The leading axes by which a tangent ``t`` has more than its primal ``x``:
+    several directions at once, in forward mode."""
+    return tuple(np.shape(t)[:np.ndim(t) - np.ndim(x)])
+
+
 def _shape_arg(shape):
     # reshape(x, 2, 3) and reshape(x, (2, 3)) both work, as in NumPy's method and PyTorch.
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
@@ -32,7 +38,8 @@ def _reshape(x, shape):
 
 
 defvjp(_reshape, lambda g, ans, x, shape: _reshape(g, x.shape))
-defjvp(_reshape, lambda t, ans, x, shape: _reshape(t, shape))
+defjvp(_reshape, lambda t, ans, x, shape: _reshape(t, batch_axes(t, x) + tuple(np.shape(ans))))
+_reshape.batched_jvp = True
 
 
 def reshape(x, *shape):
@@ -50,7 +57,14 @@ def _inverse_permutation(axes, ndim):
 
 
 defvjp(_transpose, lambda g, ans, x, axes=None: _transpose(g, _inverse_permutation(axes, x.ndim)))
-defjvp(_transpose, lambda t, ans, x, axes=None: _transpose(t, axes))
+def _transpose_jvp(t, ans, x, axes=None):
+    nb, ndim = len(batch_axes(t, x)), np.ndim(x)
+    order = range(ndim)[::-1] if axes is None else [a % ndim for a in axes]
+    return _transpose(t, tuple(range(nb)) + tuple(nb + a for a in order))
+
+
+defjvp(_transpose, _transpose_jvp)
+_transpose.batched_jvp = True
 
 
 def transpose(x, *axes):
@@ -66,7 +80,15 @@ def broadcast_to(x, shape):
 
 # The engine sums the cotangent back over the broadcast axes.
 defvjp(broadcast_to, lambda g, ans, x, shape: g)
-defjvp(broadcast_to, lambda t, ans, x, shape: broadcast_to(t, shape))
+def _broadcast_to_jvp(t, ans, x, shape):
+    # Line the tangent's own axes up with the target's last ones, behind the batch axes.
+    batch = batch_axes(t, x)
+    padded = _reshape(t, batch + (1,) * (len(shape) - np.ndim(x)) + tuple(np.shape(x)))
+    return broadcast_to(padded, batch + tuple(shape))
+
+
+defjvp(broadcast_to, _broadcast_to_jvp)
+broadcast_to.batched_jvp = True
 
 
 def expand_dims_to(g, x, axis, keepdims):
