@@ -11,5 +11,6 @@ from . import func
 from .func import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_grad, vjp
 from . import viz
 from .viz import explain
+from . import nn
 
 __version__ = "0.1.0"

@@ -7,10 +7,11 @@ differentiate; everything else is held constant.
 from .draw import Draw
 from .elementwise import SAMPLES as _ELEMENTWISE
 from .linalg import SAMPLES as _LINALG
+from .nn import SAMPLES as _NN
 from .reduce import SAMPLES as _REDUCE
 from .shape import SAMPLES as _SHAPE
 
-SAMPLES = {**_ELEMENTWISE, **_SHAPE, **_REDUCE, **_LINALG}
+SAMPLES = {**_ELEMENTWISE, **_SHAPE, **_REDUCE, **_LINALG, **_NN}
 
 
 def samples_for(name, seed=0):
