@@ -97,3 +97,12 @@ def test_python_dash_m_chainrule_check_runs_end_to_end():
                           capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "2 of 2 primitives passed" in done.stdout
+
+
+def test_vjp_and_jvp_errors_have_their_own_columns(capsys, wrong_cube):
+    # wrong_cube's VJP is wrong and its JVP right: only the VJP column shows a large error.
+    assert main(["check", "wrong_cube"]) == 1
+    header, rows = rows_of(capsys.readouterr().out)
+    assert "VJP max abs err" in header and "JVP max abs err" in header
+    vjp_err, jvp_err = (float(cell) for cell in rows["wrong_cube"].split()[-4:-2])
+    assert vjp_err > 0.1 and jvp_err < 1e-6

@@ -40,7 +40,8 @@ def run(args):
 class Row:
     name: str
     shapes: list = field(default_factory=list)
-    max_abs: float = 0.0
+    vjp_abs: float = 0.0      # largest absolute error of reverse mode (the VJP rules)
+    jvp_abs: float = 0.0      # and of forward mode (the JVP rules)
     max_rel: float = 0.0
     problems: list = field(default_factory=list)
 
@@ -70,7 +71,11 @@ def check_primitive(name, prim, second_order=False):
             row.problems.append(f"{shapes}: {type(err).__name__}: {err}")
             continue
         for order, report in zip(("first order", "second order"), reports):
-            row.max_abs = max(row.max_abs, report.max_abs)
+            for c in report.comparisons:
+                if c.mode.startswith("forward"):
+                    row.jvp_abs = max(row.jvp_abs, c.max_abs)
+                else:
+                    row.vjp_abs = max(row.vjp_abs, c.max_abs)
             row.max_rel = max(row.max_rel, report.max_rel)
             if not report.ok:
                 row.problems.append(f"{shapes} {order}:\n{report}")
@@ -78,9 +83,9 @@ def check_primitive(name, prim, second_order=False):
 
 
 def format_table(rows):
-    header = ("primitive", "shapes tried", "max abs err", "max rel err", "result")
-    cells = [header] + [(r.name, " ".join(r.shapes) or "-", f"{r.max_abs:.1e}", f"{r.max_rel:.1e}",
-                         "PASS" if r.ok else "FAIL") for r in rows]
+    header = ("primitive", "shapes tried", "VJP max abs err", "JVP max abs err", "max rel err", "result")
+    cells = [header] + [(r.name, " ".join(r.shapes) or "-", f"{r.vjp_abs:.1e}", f"{r.jvp_abs:.1e}",
+                         f"{r.max_rel:.1e}", "PASS" if r.ok else "FAIL") for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in cells]
     lines.insert(1, "  ".join("-" * w for w in widths))
