@@ -12,5 +12,6 @@ from .func import grad, hessian, hvp, jacfwd, jacobian, jacrev, jvp, value_and_g
 from . import viz
 from .viz import explain
 from . import nn
+from . import train
 
 __version__ = "0.1.0"

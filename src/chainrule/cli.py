@@ -8,11 +8,13 @@ def main(argv=None):
     commands = parser.add_subparsers(dest="command", required=True)
     from .bench_command import add_bench_command
     from .testing.check_command import add_check_command
+    from .train_command import add_train_command
     from .viz.cli_explain import add_explain_command
 
     add_check_command(commands)
     add_explain_command(commands)
     add_bench_command(commands)
+    add_train_command(commands)
     args = parser.parse_args(argv)
     return args.run(args)
 
