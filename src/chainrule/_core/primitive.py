@@ -92,6 +92,7 @@ class Primitive:
                 return forward.apply(self, args, kwargs)
             else:  # raw values only: the derivative rules' common case
                 return self.impl(x, y, **kwargs) if kwargs else self.impl(x, y)
+            forward_mode = type(raw[0]) is Dual or type(raw[1]) is Dual
         elif len(args) == 1:
             x = args[0]
             if not isinstance(x, Tensor):
@@ -100,6 +101,7 @@ class Primitive:
                 return self.impl(x, **kwargs) if kwargs else self.impl(x)
             raw = (x.data,)
             needs_grad = x.requires_grad
+            forward_mode = type(raw[0]) is Dual
         else:
             tensors = [a for a in args if isinstance(a, Tensor)]
             if not tensors:
@@ -108,8 +110,9 @@ class Primitive:
                 return self.impl(*args, **kwargs)
             raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
             needs_grad = any(t.requires_grad for t in tensors)
+            forward_mode = Dual in map(type, raw)
         impl = self.impl
-        if Dual in map(type, raw):
+        if forward_mode:
             # Forward mode meets reverse mode. A Tensor holding a Dual belongs to a
             # reverse transform entered inside that forward one: this op is recorded
             # and computes its value (a Dual) in forward mode. Otherwise the Dual is
