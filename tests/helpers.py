@@ -26,3 +26,12 @@ def numerical_grad(f, x, eps=1e-6):
         x[i] = old
         grad[i] = (up - down) / (2 * eps)
     return grad
+
+
+def check_grad(op, x, atol=1e-6, seed=0):
+    """Compare the gradient of sum(op(x) * w), for a random w, with finite differences."""
+    w = np.random.default_rng(seed).standard_normal(np.shape(op(x).data))
+    t = leaf(x)
+    op(t).backward(w)
+    expected = numerical_grad(lambda a: np.sum(op(a).data * w), x)
+    np.testing.assert_allclose(t.grad.data, expected, atol=atol)

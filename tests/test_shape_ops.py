@@ -6,23 +6,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import chainrule as cr
-from helpers import leaf, numerical_grad
+from helpers import check_grad, leaf, numerical_grad
 from chainrule._core.primitive import registered_primitives
 from chainrule.testing.samples import samples_for
 from chainrule.testing.samples.shape import SAMPLES
 
 RNG = np.random.default_rng(0)
-
-
-
-
-def check_grad(op, x, atol=1e-6):
-    """Compare the gradient of sum(op(x) * w) for a random w with finite differences."""
-    w = RNG.standard_normal(np.shape(op(x).data))
-    t = leaf(x)
-    op(t).backward(w)
-    expected = numerical_grad(lambda a: np.sum(op(a).data * w), x)
-    np.testing.assert_allclose(t.grad.data, expected, atol=atol)
 
 
 # --- forward values ----------------------------------------------------------

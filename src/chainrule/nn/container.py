@@ -4,7 +4,26 @@ from collections import OrderedDict
 from .module import Module
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: children kept in order, by position."""
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def _at(self, index):
+        if not -len(self) <= index < len(self):
+            raise IndexError(f"{type(self).__name__}: index {index} out of range for {len(self)} modules")
+        return list(self._modules.values())[index]
+
+
+class Sequential(_ModuleSequence):
     """Apply modules in order, each to the previous one's output.
 
     ``Sequential(a, b, c)`` names the children "0", "1", "2";
@@ -25,23 +44,13 @@ class Sequential(Module):
             input = module(input)
         return input
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __getitem__(self, index):
         if isinstance(index, slice):
             return type(self)(OrderedDict(list(self._modules.items())[index]))
-        return list(self._modules.values())[_checked_index(self, index)]
+        return self._at(index)
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters belong to the owner (for layers kept in a loop)."""
 
     def __init__(self, modules=()):
@@ -49,28 +58,12 @@ class ModuleList(Module):
         for module in modules:
             self.append(module)
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, modules):
         for module in modules:
             self.append(module)
         return self
 
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __getitem__(self, index):
         if isinstance(index, slice):
             return ModuleList(list(self._modules.values())[index])
-        return list(self._modules.values())[_checked_index(self, index)]
-
-
-def _checked_index(container, index):
-    if not -len(container) <= index < len(container):
-        raise IndexError(f"{type(container).__name__}: index {index} out of range for {len(container)} modules")
-    return index
+        return self._at(index)
