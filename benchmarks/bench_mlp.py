@@ -1,13 +1,14 @@
 """One MLP training step: forward, softmax cross-entropy, backward (no update).
 
-ReLU hidden layers, float32, weights W of shape (out, in) used as ``x @ W.T``.
-chainrule's step is written as a user would write it, with its ops (the loss
-included); the NumPy step computes the same gradients by hand; PyTorch runs
-the same step in eager mode.
+ReLU hidden layers, float32, weights W of shape (out, in). chainrule's step is
+written as a user writes it, with ``cr.nn.functional.linear`` and
+``cross_entropy`` (PyTorch's step uses their torch counterparts); the NumPy
+step computes the same gradients by hand.
 """
 import numpy as np
 
 import chainrule as cr
+from chainrule.nn import functional as F
 
 from .common import Row, compare, load_torch
 
@@ -29,11 +30,10 @@ def _problem(sizes, batch):
 def _chainrule_loss(x, labels, params):
     h = x
     for i, (w, b) in enumerate(params):
-        h = h @ w.T + b
+        h = F.linear(h, w, b)
         if i < len(params) - 1:
-            h = h.relu()
-    logp = h - h.logsumexp(axis=1, keepdims=True)
-    return -logp[np.arange(len(labels)), labels].mean()
+            h = F.relu(h)
+    return F.cross_entropy(h, labels)
 
 
 def _leaves(params):
@@ -98,18 +98,16 @@ def _torch_step(torch, x, labels, params):
     labels = torch.from_numpy(labels)
     params = [(torch.tensor(w, requires_grad=True), torch.tensor(b, requires_grad=True)) for w, b in params]
     leaves = [p for pair in params for p in pair]
-    rows = torch.arange(len(labels))
 
     def step():
         for p in leaves:
             p.grad = None
         h = x
         for i, (w, b) in enumerate(params):
-            h = h @ w.T + b
+            h = torch.nn.functional.linear(h, w, b)
             if i < len(params) - 1:
                 h = h.relu()
-        logp = h - h.logsumexp(dim=1, keepdim=True)
-        (-logp[rows, labels].mean()).backward()
+        torch.nn.functional.cross_entropy(h, labels).backward()
     return step
 
 

@@ -1,8 +1,9 @@
 """Functions behind the layers, as in ``torch.nn.functional``.
 
 Every function is a composite of chainrule's ops and carries no derivative
-code of its own; the one exception is :func:`erf`, which NumPy lacks and so is
-a primitive here, with its rules beside it. The losses live in
+code of its own, with three exceptions: :func:`erf`, which NumPy lacks and so
+is a primitive here, with its rules beside it, and ``linear`` and the common
+case of ``cross_entropy``, fused into single primitives for speed (fused.py). The losses live in
 ``losses.py`` and are re-exported here; the convolutions and pools come from
 ``convolution.py`` on first use.
 """
@@ -14,6 +15,7 @@ import chainrule as cr
 from chainrule.factories import default_rng
 
 from ._values import numpy_value
+from .fused import linear  # noqa: F401  (a primitive: one graph node per layer)
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,  # noqa: F401
                      mse_loss, multi_margin_loss, nll_loss)
 
@@ -83,12 +85,6 @@ def softmax(input, dim=None):
 
 
 # --- layers' computations ------------------------------------------------------
-def linear(input, weight, bias=None):
-    """input @ weight.T + bias, the batched form of s = W x + b."""
-    out = cr.matmul(input, cr.transpose(weight))
-    return out if bias is None else out + bias
-
-
 def dropout(input, p=0.5, training=True, rng=None):
     """Zero each entry with probability p and scale the rest by 1 / (1 - p)
     (inverted dropout), so eval mode is the identity."""

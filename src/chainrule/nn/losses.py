@@ -8,6 +8,7 @@ import numpy as np
 import chainrule as cr
 
 from ._values import numpy_value
+from .fused import softmax_cross_entropy
 
 _REDUCTIONS = ("mean", "sum", "none")
 
@@ -72,6 +73,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     """
     from .functional import log_softmax
 
+    if _fusable(input, target, weight, ignore_index, reduction, label_smoothing):
+        # The common case as one primitive: d loss / d input = (softmax - onehot) / N.
+        return softmax_cross_entropy(input, numpy_value(target), None if reduction == "mean" else 1)
     axis = _class_axis(input)
     n_classes = np.shape(input)[axis]
     log_p = log_softmax(input, axis)
@@ -100,6 +104,17 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     else:
         smooth = _reduce(smooth, reduction, "cross_entropy")
     return (1.0 - label_smoothing) * loss + smooth * (label_smoothing / n_classes)
+
+
+def _fusable(input, target, weight, ignore_index, reduction, label_smoothing):
+    """Class-index targets of a batch of score rows, unweighted, mean or sum."""
+    shape = input.shape   # an attribute: np.shape(tensor) would go through NumPy's dispatch
+    if weight is not None or label_smoothing or reduction not in ("mean", "sum") or len(shape) != 2:
+        return False
+    target = numpy_value(target)
+    if target.dtype.kind not in "iu" or target.shape != shape[:1]:
+        return False
+    return 0 <= target.min() and target.max() < shape[1] if target.size else False
 
 
 def mse_loss(input, target, reduction="mean"):
