@@ -13,5 +13,6 @@ from . import viz
 from .viz import explain
 from . import nn
 from . import train
+from . import optim
 
 __version__ = "0.1.0"
