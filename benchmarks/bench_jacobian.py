@@ -58,7 +58,7 @@ def run(torch="auto"):
             impls[mode] = (lambda jac=jac: jac(x))
         if torch is not None:
             impls.update({f"torch {k}": v for k, v in _torch_jacobians(torch, W1, W2, x).items()})
-        t = compare(impls, repeat=7)
+        t = compare(impls, repeat=15)
         best_fixed = min(t["forward"].best, t["reverse"].best)
         for mode in ("forward", "reverse", "auto"):
             torch_time = None

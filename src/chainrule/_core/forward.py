@@ -24,9 +24,13 @@ import itertools
 
 import numpy as np
 
-from ..tensor import ArrayOps
+from ..tensor import ArrayOps, Tensor
 
 _next_level = itertools.count(1).__next__
+# Levels of the reverse transforms (grad, vjp, jacrev) running now, innermost last.
+# They come from the same counter as forward levels, so the order in which
+# transforms were entered is the order of their levels.
+reverse_levels = []
 
 # ``Primitive.batched_jvp`` of elementwise ops: their rules broadcast over a batch.
 ELEMENTWISE = "elementwise"
@@ -79,6 +83,12 @@ def batch_shape(dual):
 def apply(prim, args, kwargs):
     """Run ``prim`` on arguments among which are Duals: primal and tangent together."""
     level = max(a.level for a in args if type(a) is Dual)
+    if reverse_levels and reverse_levels[-1] > level and \
+            any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        # A Dual captured by a function that a reverse transform entered later is
+        # differentiating: that transform is the inner one and records first,
+        # with this op's value computed in forward mode (a Tensor holding a Dual).
+        return prim(*[Tensor._wrap(a) if type(a) is Dual else a for a in args], **kwargs)
     primals = [a.primal if type(a) is Dual and a.level == level else a for a in args]
     ans = prim(*primals, **kwargs)
     tangent = None

@@ -28,4 +28,6 @@ def _unflatten(structure, leaves):
     values = [_unflatten(child, leaves) for child in children]
     if kind is dict:
         return dict(zip(keys, values))
+    if hasattr(kind, "_fields"):  # a namedtuple takes its fields as arguments
+        return kind(*values)
     return kind(values)

@@ -65,16 +65,39 @@ def _stored_transposed(a):
 
 
 defvjp(matmul, _matmul_vjp_x, _matmul_vjp_y)
-# matmul is bilinear: the tangent takes the place of its operand.
+# matmul is bilinear: the tangent takes the place of its operand. A tangent
+# may carry directions on leading axes (forward mode); where the other operand
+# has at most two axes, they ride along as rows of one matrix product.
+def _matmul_jvp_x(t, ans, x, y):
+    if np.ndim(t) == np.ndim(x) or np.ndim(y) <= 2:
+        return matmul(t, y)
+    t2, y2 = _batched_operands(t, x, y)
+    return reshape(matmul(t2, y2), np.shape(t)[:np.ndim(t) - np.ndim(x)] + np.shape(ans))
+
+
 def _matmul_jvp_y(t, ans, x, y):
-    if np.ndim(y) == 1 and np.ndim(t) > 1:  # directions of a vector y, stacked on leading axes
-        return matmul(t, _matrix_T(x)) if np.ndim(x) == 2 else matmul(t, x)
-    return matmul(x, t)
+    if np.ndim(t) == np.ndim(y):
+        return matmul(x, t)
+    if np.ndim(y) == 1 and np.ndim(x) <= 2:  # (x t_k) for every direction k, as rows: T x^T
+        return matmul(t, _matrix_T(x) if np.ndim(x) == 2 else x)
+    t2, x2 = _batched_operands(t, y, x, left=False)
+    return reshape(matmul(x2, t2), np.shape(t)[:np.ndim(t) - np.ndim(y)] + np.shape(ans))
 
 
-defjvp(matmul, lambda t, ans, x, y: matmul(t, y), _matmul_jvp_y)
-# With operands of at most two axes, these rules take a batch of tangents at once.
-matmul.batched_jvp = lambda x, y: np.ndim(x) <= 2 and np.ndim(y) <= 2
+def _batched_operands(t, a, other, left=True):
+    """Tangent ``t`` of operand ``a`` (directions on leading axes) and the other
+    operand, as matrices whose product has the directions in front: 1-D operands
+    become a row (left) or column (right), and ``t`` gets size-1 axes so that
+    the directions do not broadcast against the stacked axes of ``other``."""
+    a_shape = np.shape(a) if np.ndim(a) > 1 else ((1,) + np.shape(a) if left else np.shape(a) + (1,))
+    other2 = other if np.ndim(other) > 1 else reshape(other, (-1, 1) if left else (1, -1))
+    batch = np.shape(t)[:np.ndim(t) - np.ndim(a)]
+    pad = max(np.ndim(other2) - len(a_shape), 0)
+    return reshape(t, batch + (1,) * pad + a_shape), other2
+
+
+defjvp(matmul, _matmul_jvp_x, _matmul_jvp_y)
+matmul.batched_jvp = True
 
 
 def dot(x, y):
@@ -183,8 +206,15 @@ def _einsum_vjp(argnum):
 
 
 def _einsum_jvp(argnum):
-    # Linear in each operand: the tangent takes that operand's place.
+    # Linear in each operand: the tangent takes that operand's place. Directions
+    # on the tangent's leading axes get letters of their own, kept in front.
     def jvp(t, ans, *operands, subscripts):
+        n_batch = np.ndim(t) - np.ndim(operands[argnum])
+        if n_batch:
+            inputs, output = _parse(subscripts, [np.shape(a) for a in operands])
+            batch = "".join(_unused_letters("".join(inputs) + output)[:n_batch])
+            inputs[argnum] = batch + inputs[argnum]
+            subscripts = ",".join(inputs) + "->" + batch + output
         return _einsum(*operands[:argnum], t, *operands[argnum + 1:], subscripts=subscripts)
 
     return jvp
@@ -192,3 +222,4 @@ def _einsum_jvp(argnum):
 
 defvjp_argnum(_einsum, _einsum_vjp)
 defjvp_argnum(_einsum, _einsum_jvp)
+_einsum.batched_jvp = True

@@ -177,9 +177,35 @@ def _may_repeat(index):
 
 # Indexing and index_add are each other's transpose, so derivatives of any order stay indexing.
 defvjp(getitem, lambda g, ans, x, index: _index_add(g, index, x.shape))
-defjvp(getitem, lambda t, ans, x, index: getitem(t, index))
 defvjp(_index_add, lambda g, ans, v, index, shape: getitem(g, index))
-defjvp(_index_add, lambda t, ans, v, index, shape: _index_add(t, index, shape))
+
+
+def _positions(shape, index):
+    """The flat positions in an array of ``shape`` that ``index`` picks, shaped like the result."""
+    return np.arange(int(np.prod(shape))).reshape(shape)[index]
+
+
+# With directions on leading axes, the index applies to the flattened trailing
+# axes as one integer array: put after an Ellipsis, any index (basic, advanced,
+# boolean, with Ellipsis or newaxis) then leaves the batch axes in front.
+def _getitem_jvp(t, ans, x, index):
+    batch = batch_axes(t, x)
+    if not batch:
+        return getitem(t, index)
+    return getitem(_reshape(t, batch + (-1,)), (Ellipsis, _positions(_shape(x), index)))
+
+
+def _index_add_jvp(t, ans, v, index, shape):
+    batch = batch_axes(t, v)
+    if not batch:
+        return _index_add(t, index, shape)
+    flat = _index_add(t, (Ellipsis, _positions(shape, index)), batch + (int(np.prod(shape)),))
+    return _reshape(flat, batch + tuple(shape))
+
+
+defjvp(getitem, _getitem_jvp)
+defjvp(_index_add, _index_add_jvp)
+getitem.batched_jvp = _index_add.batched_jvp = True
 
 
 def _along(axis, ndim, part):
@@ -224,17 +250,20 @@ def _concatenate_vjp(i):
 
 
 def _concatenate_jvp(i):
-    # Part i's tangent lands in its stretch of the output; zeros elsewhere.
+    # Part i's tangent lands in its stretch of the output; zeros elsewhere
+    # (and on any leading batch axes of the tangent, no padding).
     def rule(t, ans, *parts, axis=0):
         start, stop, total = _part_bounds(i, parts, axis)
-        widths = [(0, 0)] * ans.ndim
-        widths[axis % ans.ndim] = (start, total - stop)
+        ndim = len(_shape(ans))
+        widths = [(0, 0)] * (len(batch_axes(t, parts[i])) + ndim)
+        widths[axis % ndim - ndim] = (start, total - stop)
         return _pad(t, tuple(widths))
     return rule
 
 
 defvjp_argnum(_concatenate, _concatenate_vjp)
 defjvp_argnum(_concatenate, _concatenate_jvp)
+_concatenate.batched_jvp = True
 
 
 def concatenate(tensors, axis=0):
@@ -279,7 +308,9 @@ def _unpadded(pad_width, shape):
 
 # The padding is constant, so only the original elements get a cotangent (or carry a tangent).
 defvjp(_pad, lambda g, ans, x, pad_width, constant_values=0: getitem(g, _unpadded(pad_width, x.shape)))
-defjvp(_pad, lambda t, ans, x, pad_width, constant_values=0: _pad(t, pad_width))
+defjvp(_pad, lambda t, ans, x, pad_width, constant_values=0:
+       _pad(t, ((0, 0),) * len(batch_axes(t, x)) + _pad_pairs(pad_width, len(_shape(x)))))
+_pad.batched_jvp = True
 
 # Modes where each padded element copies an element of the input.
 _GATHER_MODES = ("edge", "reflect", "symmetric", "wrap")
@@ -309,6 +340,7 @@ def _astype(x, dtype):
 # A cast is the identity on values: the cotangent is cast back to the input's dtype.
 defvjp(_astype, lambda g, ans, x, dtype: _astype(g, x.dtype))
 defjvp(_astype, lambda t, ans, x, dtype: _astype(t, dtype))
+_astype.batched_jvp = True
 
 _cast_constant = nondifferentiable(lambda x, dtype: np.asarray(x).astype(dtype), "astype")
 
