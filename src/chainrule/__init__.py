@@ -14,5 +14,7 @@ from .viz import explain
 from . import nn
 from . import train
 from . import optim
+from . import data
+from .checkpoint import load, save
 
 __version__ = "0.1.0"
