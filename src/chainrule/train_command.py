@@ -1,5 +1,6 @@
 """`chainrule train`: train a classifier on bundled data, with progress bars,
 a per-epoch table, and the model, metrics and learning curves written to disk."""
+import io
 import json
 import os
 import sys
@@ -8,6 +9,7 @@ import time
 import numpy as np
 
 import chainrule as cr
+from chainrule.checkpoint import write_atomically
 
 DATASETS = {"digits": "load_digits", "mnist1d": "load_mnist1d"}
 MODELS = ("logreg", "mlp", "cnn", "gru")
@@ -62,7 +64,7 @@ def run(args):
     metrics = {"data": args.data, "model": args.model, "epochs": epochs, "optimizer": args.optimizer,
                "lr": args.lr, "batch_size": args.batch_size, "seed": args.seed, "seconds": seconds,
                "test_accuracy": test_accuracy, "history": history}
-    _write_atomically(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=2).encode())
+    write_atomically(os.path.join(out, "metrics.json"), json.dumps(metrics, indent=2).encode())
     plot_curves(history, os.path.join(out, "curves.png"), f"{args.model} on {args.data}")
     print(f"wrote {out}/model.safetensors, metrics.json, curves.png")
     return 0
@@ -151,16 +153,7 @@ def plot_curves(history, path, title):
         ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
-    tmp = path + ".tmp.png"
-    fig.savefig(tmp, dpi=100)
+    png = io.BytesIO()
+    fig.savefig(png, format="png", dpi=100)
     plt.close(fig)
-    os.replace(tmp, path)
-
-
-def _write_atomically(path, payload):
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as f:
-        f.write(payload)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    write_atomically(path, png.getvalue())
