@@ -6,7 +6,6 @@ import os
 import sys
 import time
 
-import numpy as np
 
 import chainrule as cr
 from chainrule.checkpoint import write_atomically
