@@ -9,10 +9,10 @@ import sys
 
 import numpy as np
 
-from . import bench_import, bench_jacobian, bench_mlp, bench_overhead, bench_scalar_graph
+from . import bench_import, bench_jacobian, bench_mlp, bench_mnist1d_cnn, bench_overhead, bench_scalar_graph
 from .common import load_torch, markdown_table
 
-BENCHMARKS = (bench_overhead, bench_mlp, bench_scalar_graph, bench_jacobian, bench_import)
+BENCHMARKS = (bench_overhead, bench_mlp, bench_scalar_graph, bench_jacobian, bench_mnist1d_cnn, bench_import)
 
 
 def run_all(torch="auto"):
