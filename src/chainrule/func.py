@@ -14,6 +14,7 @@ from ._core import forward
 from ._core.grad_mode import enable_grad
 from ._core.backward import grad as _tensor_grad
 from ._core.forward import Dual
+from ._core.node import nodes_behind
 from ._core.pytree import flatten, unflatten
 from .factories import as_array
 from .ops import stack
@@ -84,15 +85,10 @@ def grad(f, argnums=0, has_aux=False):
     value_and_gradient = value_and_grad(f, argnums, has_aux)
 
     def wrapped(*args, **kwargs):
-        (value, aux), gradient = _split_aux(value_and_gradient(*args, **kwargs), has_aux)
-        return (gradient, aux) if has_aux else gradient
+        value, gradient = value_and_gradient(*args, **kwargs)
+        return (gradient, value[1]) if has_aux else gradient
 
     return wrapped
-
-
-def _split_aux(result, has_aux):
-    value_part, gradient = result
-    return (value_part if has_aux else (value_part, None)), gradient
 
 
 def _reverse_inputs(args):
@@ -328,23 +324,11 @@ def _cheaper_mode(outs, n):
     recorded (reverse mode reuses it), so only the passes after it count.
     """
     m = sum(int(np.size(_raw(out))) for out in outs)
-    nodes = _graph_nodes([out.grad_fn for out in outs if isinstance(out, Tensor) and out.grad_fn is not None])
+    nodes = nodes_behind(outs)
     muladds = sum(_multiply_adds(node) for node in nodes)
     forward_cost = len(nodes) * _FORWARD_OP_NS + n * muladds * _FORWARD_MULADD_NS
     reverse_cost = m * (len(nodes) * _REVERSE_OP_NS + muladds * _REVERSE_MULADD_NS)
     return "forward" if forward_cost <= reverse_cost else "reverse"
-
-
-def _graph_nodes(roots):
-    seen = {id(root): root for root in roots}
-    todo = list(seen.values())
-    while todo:
-        for a in todo.pop().inputs:
-            node = getattr(a, "grad_fn", None)
-            if node is not None and id(node) not in seen:
-                seen[id(node)] = node
-                todo.append(node)
-    return list(seen.values())
 
 
 def _multiply_adds(node):
@@ -388,7 +372,7 @@ def _raw_value(x):
 
 
 def _float_dtype(x):
-    dtype = np.asarray(_raw(x) if not isinstance(_raw(x), Dual) else _raw(x).primal).dtype
+    dtype = np.asarray(_plain_value(_raw(x))).dtype
     return dtype if np.issubdtype(dtype, np.floating) else np.float64
 
 

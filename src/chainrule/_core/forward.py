@@ -16,9 +16,8 @@ products).
 A tangent may carry a batch of directions on leading axes (shape
 ``batch + primal.shape``), so that a forward-mode Jacobian is one vectorised
 pass. Rules that accept such a batch say so (``Primitive.batched_jvp``:
-ELEMENTWISE for rules that broadcast, True or a test of the primals for rules
-written for leading axes); for the others the evaluator applies the rule to
-one direction at a time.
+ELEMENTWISE for rules that broadcast, True for rules written for leading
+axes); for the others the evaluator applies the rule to one direction at a time.
 """
 import itertools
 
@@ -117,7 +116,7 @@ def _jvp(prim, argnum, dual, ans, primals, kwargs):
         missing = np.ndim(ans) - np.ndim(dual.primal)
         t = _ops.reshape(dual.tangent, batch + (1,) * missing + np.shape(dual.primal))
         return rule(t, ans, *primals, **kwargs)
-    if batched(*primals) if callable(batched) else batched:
+    if batched:
         return rule(dual.tangent, ans, *primals, **kwargs)
     # The rule takes one direction at a time: apply it to each and stack.
     directions = _ops.reshape(dual.tangent, (-1,) + np.shape(dual.primal))

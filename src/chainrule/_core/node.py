@@ -105,6 +105,18 @@ class Node:
         return f"<{self.prim.name} node>"
 
 
+def nodes_behind(tensors):
+    """Every node of the graph behind ``tensors``, in the order they were created."""
+    found = {}
+    stack = [t.grad_fn for t in tensors if isinstance(t, Tensor) and t.grad_fn is not None]
+    while stack:
+        node = stack.pop()
+        if node not in found:
+            found[node] = None
+            stack.extend(a.grad_fn for a in node.inputs if isinstance(a, Tensor) and a.grad_fn is not None)
+    return sorted(found, key=lambda node: node.seq)
+
+
 _SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
 
 

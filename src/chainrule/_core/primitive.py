@@ -37,8 +37,7 @@ class Primitive:
         # make_rule(argnum) builds the rule of an argument when first needed.
         self.make_vjp = self.make_jvp = None
         # Whether the JVP rules accept tangents with leading batch axes (several
-        # directions at once), or a function of the primals saying when they do;
-        # forward mode applies the others direction by direction.
+        # directions at once); forward mode applies the others direction by direction.
         self.batched_jvp = False
         # Views (reshape, transpose, ...) remember their input as base, so an
         # in-place write through the view counts as a write to the base too.

@@ -13,6 +13,7 @@ import numpy as np
 
 from .._core import grad_mode
 from .._core.callsite import format_callsite
+from .._core.node import nodes_behind
 from ..tensor import Tensor
 from . import jacobians
 from .report import Comparison, GradcheckReport, compare
@@ -73,7 +74,7 @@ def gradcheck_report(f, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, check_forward=Tr
         raise TypeError(f"gradcheck: f must return floating-point values, got dtype {out.dtype}")
     numeric = _numerical(call, xs, eps)
     report = GradcheckReport(_compare_all(analytic, numeric, xs, names, "reverse mode", atol, rtol))
-    nodes = recorded_nodes(out)
+    nodes = nodes_behind([out])
     if check_forward:
         report.comparisons += _forward_comparisons(call, xs, numeric, names, atol, rtol)
     if not all(c.ok for c in report.comparisons if c.mode == "reverse mode"):
@@ -95,19 +96,6 @@ def _forward_comparisons(call, xs, numeric, names, atol, rtol):
 
 def _compare_all(analytic, numeric, xs, names, mode, atol, rtol):
     return [compare(a, n, x.shape, atol, rtol, mode, name) for a, n, x, name in zip(analytic, numeric, xs, names)]
-
-
-def recorded_nodes(out):
-    """Every node of the graph behind ``out``, in the order they were created."""
-    found = {}
-    stack = [out.grad_fn] if out.grad_fn is not None else []
-    while stack:
-        node = stack.pop()
-        if node in found:
-            continue
-        found[node] = None
-        stack.extend(a.grad_fn for a in node.inputs if isinstance(a, Tensor) and a.grad_fn is not None)
-    return sorted(found, key=lambda node: node.seq)
 
 
 def first_failing_op(nodes, kind, eps, atol, rtol):
