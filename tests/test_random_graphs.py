@@ -53,21 +53,23 @@ def evaluate(steps, inputs):
     return sum((v * (i + 1.0)).sum() for i, v in enumerate(values))
 
 
+def steps_and_inputs(graph):
+    shapes, steps, seed = graph
+    rng = np.random.default_rng(seed)
+    return steps, tuple(cr.tensor(rng.uniform(-1.5, 1.5, shape), requires_grad=True) for shape in shapes)
+
+
 @settings(max_examples=60, deadline=None)
 @given(graphs())
 def test_random_graph_gradients_match_finite_differences(graph):
-    shapes, steps, seed = graph
-    rng = np.random.default_rng(seed)
-    inputs = tuple(cr.tensor(rng.uniform(-1.5, 1.5, shape), requires_grad=True) for shape in shapes)
+    steps, inputs = steps_and_inputs(graph)
     assert cr.gradcheck(lambda *xs: evaluate(steps, xs), inputs)
 
 
 @settings(max_examples=25, deadline=None)
 @given(graphs())
 def test_random_graph_second_derivatives_match_finite_differences(graph):
-    shapes, steps, seed = graph
-    rng = np.random.default_rng(seed)
-    inputs = tuple(cr.tensor(rng.uniform(-1.5, 1.5, shape), requires_grad=True) for shape in shapes)
+    steps, inputs = steps_and_inputs(graph)
 
     def first_derivative_along(*xs):
         # Reverse mode inside: gradcheck differentiates it again, in both modes.
