@@ -39,7 +39,7 @@ def test_finished_graph_is_freed_by_reference_counting_alone():
     try:
         x = leaf(np.ones(3))
         hidden = cr.tanh(x * x)
-        node_ref = weakref.ref(hidden.grad_fn)
+        node_ref = weakref.ref(hidden)   # a result is its own graph node
         root = (hidden * 3.0).sum()
         del hidden
         root.backward(retain_graph=True)

@@ -18,24 +18,6 @@ class ArrayOps:
     # Make NumPy defer to these values in mixed expressions such as ``ndarray * t``.
     __array_priority__ = 1000
 
-    def __radd__(self, other):
-        return _ops.add(other, self)
-
-    def __rsub__(self, other):
-        return _ops.sub(other, self)
-
-    def __rmul__(self, other):
-        return _ops.mul(other, self)
-
-    def __rtruediv__(self, other):
-        return _ops.div(other, self)
-
-    def __rpow__(self, other):
-        return _ops.power(other, self)
-
-    def __rmatmul__(self, other):
-        return _ops.matmul(other, self)
-
     def __pos__(self):
         return self
 
@@ -62,22 +44,40 @@ class Tensor(ArrayOps):
 
     Create one with :func:`chainrule.tensor` (or ``Tensor(data, ...)``, which
     takes the same arguments).
+
+    The result of a recorded operation is its own graph node: it keeps the
+    operation (``_op``), the arguments it was called with and their raw values,
+    and where in the user's code it was made. ``grad_fn`` shows that record as
+    a :class:`~chainrule.autograd.Node`. One object per node, not a Tensor plus
+    a node plus tuples, is what keeps large graphs of scalars cheap: the garbage
+    collector scans every container object a forward pass creates.
     """
 
-    # What every result of an op needs is in slots; rarely set attributes live
-    # in a lazily made __dict__ and read their class defaults until then.
-    __slots__ = ("data", "grad", "requires_grad", "grad_fn", "__dict__", "__weakref__")
+    # What every tensor needs is in slots; rarely set attributes live in a
+    # lazily made __dict__ and read their class defaults until then.
+    __slots__ = (
+        "data", "grad", "requires_grad",
+        "_op",            # the primitive that made this tensor; None for a leaf
+        "_nargs",         # how many positional arguments it was called with
+        "_x", "_y",       # the first two arguments as given; all of them as a tuple in _x when more
+        "_rx", "_ry",     # their raw values (a Tensor's .data) at the time of the call, likewise
+        "_kwargs",        # its non-differentiable keyword arguments (axis, ...), or None
+        "_seq",           # clock tick: later nodes come later in topological order
+        "_code", "_lasti",  # code object and instruction offset of the user's code that made it
+        "__dict__", "__weakref__")
     name = None        # label in pictures and reports
-    _hooks = None      # hooks of a leaf, run on its total gradient
+    _hooks = None      # hooks run on this tensor's gradient (a list, also once retain_grad() ran)
+    _retains_grad = False  # keep .grad on this non-leaf after backward
     _base = None       # the tensor this one is a view of (shares storage with)
     _version = 0       # how many in-place writes this tensor's storage has seen
     _written_at = 0    # clock tick of the last in-place write (see _core/clock.py)
+
     def __init__(self, data, dtype=None, requires_grad=False, name=None):
         from .factories import as_array
 
         self.data = as_array(data, dtype)
         self.grad = None
-        self.grad_fn = None
+        self._op = None
         self.requires_grad = False
         if name is not None:
             self.name = name
@@ -85,8 +85,8 @@ class Tensor(ArrayOps):
             self.requires_grad_(True)
 
     @classmethod
-    def _wrap(cls, value, node=None):
-        """Fast constructor for results of operations: no copy, no checks.
+    def _wrap(cls, value):
+        """Fast constructor of a tensor recording nothing: no copy, no checks.
 
         A 0-d result stays the NumPy scalar (np.float64, ...) that NumPy
         returns: it reads like a 0-d array, and arithmetic on it is ten times
@@ -97,15 +97,20 @@ class Tensor(ArrayOps):
         t.data = value if type(value) is np.ndarray or isinstance(value, (np.generic, ArrayOps)) \
             else np.asarray(value)
         t.grad = None
-        t.grad_fn = node
-        t.requires_grad = node is not None
+        t._op = None
+        t.requires_grad = False
         return t
+
+    @property
+    def grad_fn(self):
+        """The record of the operation that made this tensor (None for a leaf)."""
+        return None if self._op is None else _Node(self)
 
     # --- state -------------------------------------------------------------
     @property
     def is_leaf(self):
         """True for tensors the user created (not the result of a recorded op)."""
-        return self.grad_fn is None
+        return self._op is None
 
     @property
     def shape(self):
@@ -135,7 +140,7 @@ class Tensor(ArrayOps):
             raise TypeError(
                 f"only floating-point tensors can require gradients; this one has dtype "
                 f"{self.data.dtype}. Create it with a float dtype, e.g. dtype=np.float64")
-        if not flag and self.grad_fn is not None:
+        if not flag and self._op is not None:
             raise RuntimeError("requires_grad_: a non-leaf tensor always requires grad; use .detach()")
         self.requires_grad = bool(flag)
         return self
@@ -181,8 +186,8 @@ class Tensor(ArrayOps):
         extras = []
         if self.data.dtype != np.float64 and self.data.dtype != np.int64 and self.data.dtype != np.bool_:
             extras.append(f"dtype={self.data.dtype}")
-        if self.grad_fn is not None:
-            extras.append(f"grad_fn=<{self.grad_fn.name}>")
+        if self._op is not None:
+            extras.append(f"grad_fn=<{self._op.name}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.name:
@@ -198,25 +203,20 @@ class Tensor(ArrayOps):
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
-        import weakref
-
-        if self.grad_fn is None:
+        if self._op is None:
             if not self.requires_grad:
                 raise RuntimeError("retain_grad: this tensor does not require grad")
             return
-        self.grad_fn.retained = weakref.ref(self)
+        self._retains_grad = True
         # The backward pass looks at a node's extras only where its hooks are a list.
-        self.grad_fn.hooks = self.grad_fn.hooks or []
+        self._hooks = self._hooks or []
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None
         return value replaces the gradient."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
-        if self.grad_fn is not None:
-            self.grad_fn.register_hook(fn)
-        else:
-            self._hooks = (self._hooks or []) + [fn]
+        self._hooks = (self._hooks or []) + [fn]
         return fn
 
     # --- in-place writes ---------------------------------------------------
@@ -299,23 +299,47 @@ def _raw_index(index):
     return _raw(index)
 
 
-# Operators and methods that mean the op of the same name, bound directly to it
-# (a primitive binds like a function), so no Python frame stands in between.
+# Operators and methods that mean the op of the same name. Most are bound
+# directly to it (a primitive binds like a function); elementwise ones, the
+# bulk of any graph, to the primitive's fast one- or two-argument call.
 _OPERATORS = {
     "__add__": "add", "__sub__": "sub", "__mul__": "mul", "__truediv__": "div", "__pow__": "power",
     "__matmul__": "matmul", "__neg__": "neg", "__abs__": "abs", "__lt__": "less",
     "__le__": "less_equal", "__gt__": "greater", "__ge__": "greater_equal", "__eq__": "equal",
     "__ne__": "not_equal", "pow": "power",
 }
+_REFLECTED = {"__radd__": "add", "__rsub__": "sub", "__rmul__": "mul", "__rtruediv__": "div",
+              "__rpow__": "power", "__rmatmul__": "matmul"}
 _METHODS = (
     "add sub mul div neg power exp log log1p expm1 sqrt square abs sign sin cos tan tanh "
     "sigmoid relu softplus clip maximum minimum "
     "sum mean var std max min prod logsumexp argmax argmin "
     "matmul dot reshape transpose swapaxes expand_dims squeeze flatten broadcast_to astype"
 ).split()
+_UNARY = set("neg exp log log1p expm1 sqrt square abs sign sin cos tan tanh sigmoid relu softplus".split())
+_BINARY = set("add sub mul div power maximum minimum matmul".split())
 
 from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
+from ._core.node import Node as _Node  # noqa: E402
 from . import numpy_dispatch as _dispatch  # noqa: E402
 
-for _method, _op in {**{name: name for name in _METHODS}, **_OPERATORS}.items():
-    setattr(ArrayOps, _method, getattr(_ops, _op))
+
+def _bind_operators():
+    for method, op_name in {**{name: name for name in _METHODS}, **_OPERATORS}.items():
+        op = getattr(_ops, op_name)
+        if op_name in _UNARY:
+            op = op.fast_calls[0]
+        elif op_name in _BINARY:
+            op = op.fast_calls[1]
+        setattr(ArrayOps, method, op)
+    for method, op_name in _REFLECTED.items():
+        setattr(ArrayOps, method, _reflected(getattr(_ops, op_name).fast_calls[1]))
+
+
+def _reflected(binary):
+    def reflected(self, other):
+        return binary(other, self)
+    return reflected
+
+
+_bind_operators()

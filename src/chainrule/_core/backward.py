@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from . import grad_mode
 from .callsite import format_callsite
 from .clock import last_write, written_at
+from .node import args_of, free, vjp, where
 
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False):
@@ -48,7 +49,6 @@ def _walk(root, gradient, retain_graph, create_graph, inputs):
         retain_graph = create_graph
     g = _initial_cotangent(root, gradient, create_graph)
     wanted = None if inputs is None else {id(t): t for t in inputs}
-    wanted_nodes = None if inputs is None else {t.grad_fn: t for t in inputs if t.grad_fn is not None}
     found = {}
     leaf_grads = {}
     # The walk only frees graph memory and makes no reference cycles: pausing the
@@ -56,20 +56,20 @@ def _walk(root, gradient, retain_graph, create_graph, inputs):
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _run_walk(root, g, leaf_grads, wanted, wanted_nodes, found, retain_graph, create_graph, inputs)
+        _run_walk(root, g, leaf_grads, wanted, found, retain_graph, create_graph)
     finally:
         if collecting:
             gc.enable()
     return found
 
 
-def _run_walk(root, g, leaf_grads, wanted, wanted_nodes, found, retain_graph, create_graph, inputs):
+def _run_walk(root, g, leaf_grads, wanted, found, retain_graph, create_graph):
     with grad_mode.enable_grad() if create_graph else grad_mode.no_grad():
-        if root.grad_fn is None:
+        if root._op is None:
             leaf_grads[id(root)] = [root, g]
         else:
-            _visit_nodes(root.grad_fn, g, leaf_grads, wanted_nodes, found, retain_graph, create_graph)
-        if inputs is None:
+            _visit_nodes(root, g, leaf_grads, wanted, found, retain_graph, create_graph)
+        if wanted is None:
             _accumulate_into_leaves(leaf_grads, create_graph, handed_out={id(g)})
         else:
             for key, (leaf, g) in leaf_grads.items():
@@ -101,58 +101,66 @@ def _initial_cotangent(root, gradient, create_graph):
     return Tensor._wrap(g) if create_graph and not isinstance(g, Tensor) else g
 
 
-def _visit_nodes(start, g, leaf_grads, wanted_nodes, found, retain_graph, create_graph):
-    cotangents = {start: g}
-    heap = [(-start.seq, start)]
+def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph):
+    # Pending nodes and their summed cotangents, keyed by their ticks; the heap
+    # holds the negated ticks (plain ints compare fastest), largest tick first.
+    seq = start._seq
+    nodes = {seq: start}
+    cotangents = {seq: g}
+    heap = [-seq]
+    pop, push = heapq.heappop, heapq.heappush
     while heap:
-        node = heapq.heappop(heap)[1]
-        g = cotangents.pop(node)
-        if node.hooks is not None:
-            g = _run_hooks(node.hooks, g)
-            if node.retained is not None:
-                _set_retained_grad(node.retained(), g)
-        if wanted_nodes is not None and node in wanted_nodes:
-            found[id(wanted_nodes[node])] = g
-        if node.args is None:
+        seq = -pop(heap)
+        node = nodes.pop(seq)
+        g = cotangents.pop(seq)
+        if node._hooks is not None:
+            g = _run_hooks(node._hooks, g)
+            if node._retains_grad:
+                _set_retained_grad(node, g)
+        if wanted is not None and id(node) in wanted:
+            found[id(node)] = g
+        if node._nargs == 0:
             raise RuntimeError(
-                f"backward: trying to backward through the graph a second time (op {node.name!r}); "
+                f"backward: trying to backward through the graph a second time (op {node._op.name!r}); "
                 "its saved values were freed after the first backward. Specify "
                 "retain_graph=True on the first backward if you need to backward twice")
-        if last_write.at > node.seq:
+        if last_write.at > seq:
             _check_unchanged(node)
-        for i, arg in enumerate(node.args):
+        for i, arg in enumerate(args_of(node)):
             if not (isinstance(arg, Tensor) and arg.requires_grad):
                 continue
-            gi = node.vjp(i, g, create_graph)
-            parent = arg.grad_fn
-            if parent is None:
+            gi = vjp(node, i, g, create_graph)
+            if arg._op is None:
                 entry = leaf_grads.get(id(arg))
                 if entry is None:
                     leaf_grads[id(arg)] = [arg, gi]
                 else:
                     entry[1] = entry[1] + gi
-            elif parent in cotangents:
+                continue
+            parent = arg._seq
+            if parent in cotangents:
                 cotangents[parent] = cotangents[parent] + gi
             else:
                 cotangents[parent] = gi
-                heapq.heappush(heap, (-parent.seq, parent))
+                nodes[parent] = arg
+                push(heap, -parent)
         if not retain_graph:  # free what the node saved: the graph's memory goes now
-            node.args = node.raw = node.ans = node.kwargs = None
+            free(node)
 
 
 def _check_unchanged(node):
-    for argnum, arg in enumerate(node.args):
-        if isinstance(arg, Tensor) and written_at(arg) > node.seq:
+    for argnum, arg in enumerate(args_of(node)):
+        if isinstance(arg, Tensor) and written_at(arg) > node._seq:
             _raise_modified(node, f"argument {argnum}", arg._version)
-    if node.output_written_at > node.seq:
+    if node._written_at > node._seq:
         _raise_modified(node, "its output", "later")
 
 
 def _raise_modified(node, which, version):
     raise RuntimeError(
         f"backward: one of the values needed for gradient computation has been modified by an "
-        f"in-place operation: {which} of op {node.name!r} (created at "
-        f"{format_callsite(node.where)}) was changed after the op saved it (now at version "
+        f"in-place operation: {which} of op {node._op.name!r} (created at "
+        f"{format_callsite(where(node))}) was changed after the op saved it (now at version "
         f"{version}). Compute the gradient before changing it, or change a copy instead")
 
 
@@ -165,8 +173,6 @@ def _run_hooks(hooks, g):
 
 
 def _set_retained_grad(tensor, g):
-    if tensor is None:
-        return
     tensor.grad = _as_tensor(g) if tensor.grad is None else tensor.grad + g
 
 

@@ -5,16 +5,23 @@ import sys
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-def user_frame():
-    """The innermost frame outside the chainrule package (None if there is none).
+def record_callsite(out):
+    """Note in the new tensor ``out`` where the user's code called the op that
+    made it: the innermost frame outside the chainrule package, two frames up
+    (above the op itself).
 
-    Callers keep only its code object and line number, never the frame, so the
-    locals of the user's function are not kept alive by the graph.
+    Only its code object and instruction offset are kept, cheap to read and
+    never the frame, so the locals of the user's function are not kept alive
+    by the graph; the line is found only when an error message needs it.
     """
     frame = sys._getframe(2)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
-    return frame
+    if frame is None:
+        out._code = None
+    else:
+        out._code = frame.f_code
+        out._lasti = frame.f_lasti
 
 
 def line_of(code, lasti):

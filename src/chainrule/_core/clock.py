@@ -27,8 +27,6 @@ def record_write(tensor):
     while t is not None:
         t._version += 1
         t._written_at = now
-        if t.grad_fn is not None:
-            t.grad_fn.output_written_at = now
         t = t._base
 
 

@@ -1,8 +1,11 @@
 """A node of the computational graph: one application of a primitive.
 
-A node keeps what its derivative rules need (the arguments and the output
-value) and nothing that points back at its output Tensor, so a finished graph
-holds no reference cycles and is freed by reference counting alone.
+The result of a recorded operation is its own node (see ``Tensor``): it keeps
+what the derivative rules need, the arguments and their raw values, and the
+output value is its own ``data``. Nothing points from a node back to a later
+one, so a finished graph holds no reference cycles and is freed by reference
+counting alone. :class:`Node` is the public face of that record, what
+``tensor.grad_fn`` returns.
 """
 import numpy as np
 
@@ -11,50 +14,139 @@ from .callsite import format_callsite, line_of
 from .unbroadcast import unbroadcast
 
 
-class Node:
-    # Rarely set attributes live in a lazily made __dict__ with class defaults,
-    # so recording a node writes only what every node needs.
-    __slots__ = ("prim", "args", "raw", "kwargs", "ans", "seq", "code", "lasti", "__dict__", "__weakref__")
-    hooks = None               # hooks of the output tensor, run on its gradient (a list
-                               # once retain_grad() or register_hook() was called)
-    retained = None            # weak reference to the output tensor after retain_grad()
-    output_written_at = 0      # tick of the last in-place write to the output
+def args_of(t):
+    """The arguments ``t``'s operation was called with, as given (None once freed)."""
+    n = t._nargs
+    if n == 1:
+        return (t._x,)
+    return (t._x, t._y) if n == 2 else t._x
 
-    def __init__(self, prim, args, raw, kwargs, ans, seq, code, lasti):
-        # Few objects per node: each one the garbage collector tracks slows down
-        # every forward pass that builds a large graph.
-        self.prim = prim
-        self.args = args          # the arguments as given: Tensors and constants
-        self.raw = raw            # their raw values (a Tensor's .data) at the time of the call
-        self.kwargs = kwargs      # non-differentiable keyword arguments (axis, ...)
-        self.ans = ans            # the raw output value
-        self.seq = seq            # clock tick: later nodes come later in topological order
-        self.code = code          # code object and instruction offset of the user's code that made it
-        self.lasti = lasti
+
+def raw_args_of(t):
+    """The raw values of those arguments at the time of the call (None once freed)."""
+    n = t._nargs
+    if n == 1:
+        return (t._rx,)
+    return (t._rx, t._ry) if n == 2 else t._rx
+
+
+def free(t):
+    """Drop what ``t``'s operation saved for the backward pass (its graph memory)."""
+    t._nargs = 0
+    t._x = t._y = t._rx = t._ry = t._kwargs = None
+
+
+def vjp(t, argnum, g, create_graph=False):
+    """The cotangent ``t``'s operation sends back to argument ``argnum``: g^T (d t / d arg).
+
+    Raw arrays in and out; with ``create_graph`` the rule runs on Tensors and
+    records a graph of its own, for higher derivatives.
+    """
+    prim = t._op
+    rule = prim.vjps.get(argnum) or prim.vjp_rule(argnum)
+    if rule is None:
+        raise RuntimeError(
+            f"backward: op {prim.name!r} (created at {format_callsite(where(t))}) has no "
+            f"derivative with respect to argument {argnum}")
+    raw = raw_args_of(t)
+    target = raw[argnum]
+    kwargs = t._kwargs
+    try:
+        if create_graph:
+            gi = rule(g, t, *args_of(t), **kwargs) if kwargs else rule(g, t, *args_of(t))
+            return _conform(gi, target)
+        gi = rule(g, t.data, *raw, **kwargs) if kwargs else rule(g, t.data, *raw)
+        # Checked only where it can differ: a scalar of the argument's own type
+        # has its shape and dtype (the common case in graphs of scalars).
+        if type(gi) is not type(target) or type(gi) not in _SCALARS:
+            gi = _conform(gi.data if isinstance(gi, Tensor) else gi, target)
+        return gi
+    except Exception as err:
+        raise RuntimeError(_describe_failure(t, raw, argnum, g, err)) from err
+
+
+def where(t):
+    """(file, line) of the user's code that created ``t``'s operation, or None."""
+    return None if t._code is None else (t._code.co_filename, line_of(t._code, t._lasti))
+
+
+def _describe_failure(t, raw, argnum, g, err):
+    shapes = ", ".join(str(getattr(a, "shape", ())) for a in raw)
+    return (
+        f"backward of op {t._op.name!r} failed for argument {argnum}: {type(err).__name__}: {err}. "
+        f"Upstream gradient shape {getattr(g, 'shape', ())}, argument shapes ({shapes}), output "
+        f"shape {getattr(t.data, 'shape', ())}. The op was created at {format_callsite(where(t))}")
+
+
+class Node:
+    """The record of the operation that made a tensor, as ``tensor.grad_fn`` shows it.
+
+    Two Nodes of the same tensor are equal (and hash alike), so Nodes can key
+    dicts and fill sets.
+    """
+
+    __slots__ = ("output", "__weakref__")
+
+    def __init__(self, output):
+        self.output = output      # the tensor this operation made
+
+    def __eq__(self, other):
+        return type(other) is Node and other.output is self.output
+
+    def __hash__(self):
+        return id(self.output)
+
+    def __repr__(self):
+        return f"<{self.name} node>"
 
     @property
-    def where(self):
-        """(file, line) of the user's code that created this node."""
-        return None if self.code is None else (self.code.co_filename, line_of(self.code, self.lasti))
+    def prim(self):
+        """The primitive applied."""
+        return self.output._op
 
     @property
     def name(self):
         """The operation's name, e.g. ``"mul"``."""
-        return self.prim.name
+        return self.output._op.name
+
+    @property
+    def args(self):
+        """The arguments as given (Tensors and constants), or None once freed."""
+        return None if self.is_freed else args_of(self.output)
 
     @property
     def inputs(self):
-        """The arguments as given (Tensors and constants); empty once freed."""
+        """The arguments as given; empty once freed."""
         return self.args or ()
 
     @property
-    def value(self):
+    def raw(self):
+        """The arguments' raw values at the time of the call, or None once freed."""
+        return None if self.is_freed else raw_args_of(self.output)
+
+    @property
+    def kwargs(self):
+        return self.output._kwargs or {}
+
+    @property
+    def ans(self):
         """The forward value this node computed, or None once the graph is freed."""
-        return self.ans
+        return None if self.is_freed else self.output.data
+
+    value = ans
+
+    @property
+    def seq(self):
+        return self.output._seq
+
+    @property
+    def where(self):
+        """(file, line) of the user's code that created this node."""
+        return where(self.output)
 
     @property
     def is_freed(self):
-        return self.args is None
+        return self.output._nargs == 0
 
     @property
     def next_functions(self):
@@ -66,55 +158,23 @@ class Node:
 
         A non-None return value replaces the gradient.
         """
-        self.hooks = (self.hooks or []) + [fn]
+        self.output.register_hook(fn)
 
     def vjp(self, argnum, g, create_graph=False):
-        """The cotangent this node sends back to argument ``argnum``: g^T (d output / d arg).
-
-        Raw arrays in and out; with ``create_graph`` the rule runs on Tensors and
-        records a graph of its own, for higher derivatives.
-        """
-        raw = self.raw
-        rule = self.prim.vjps.get(argnum) or self.prim.vjp_rule(argnum)
-        if rule is None:
-            raise RuntimeError(
-                f"backward: op {self.name!r} (created at {format_callsite(self.where)}) has no "
-                f"derivative with respect to argument {argnum}")
-        target = raw[argnum]
-        try:
-            if create_graph:
-                gi = rule(g, Tensor._wrap(self.ans, self), *self.args, **self.kwargs)
-                return _conform(gi, target)
-            gi = rule(g, self.ans, *raw, **self.kwargs) if self.kwargs else rule(g, self.ans, *raw)
-            # Checked only where it can differ: a scalar of the argument's own type
-            # has its shape and dtype (the common case in graphs of scalars).
-            if type(gi) is not type(target) or type(gi) not in _SCALARS:
-                gi = _conform(gi.data if isinstance(gi, Tensor) else gi, target)
-            return gi
-        except Exception as err:
-            raise RuntimeError(self._describe_failure(raw, argnum, g, err)) from err
-
-    def _describe_failure(self, raw, argnum, g, err):
-        shapes = ", ".join(str(getattr(a, "shape", ())) for a in raw)
-        return (
-            f"backward of op {self.name!r} failed for argument {argnum}: {type(err).__name__}: {err}. "
-            f"Upstream gradient shape {getattr(g, 'shape', ())}, argument shapes ({shapes}), output "
-            f"shape {getattr(self.ans, 'shape', ())}. The op was created at {format_callsite(self.where)}")
-
-    def __repr__(self):
-        return f"<{self.prim.name} node>"
+        """The cotangent this node sends back to argument ``argnum``: g^T (d output / d arg)."""
+        return vjp(self.output, argnum, g, create_graph)
 
 
 def nodes_behind(tensors):
     """Every node of the graph behind ``tensors``, in the order they were created."""
     found = {}
-    stack = [t.grad_fn for t in tensors if isinstance(t, Tensor) and t.grad_fn is not None]
+    stack = [t for t in tensors if isinstance(t, Tensor) and t._op is not None]
     while stack:
-        node = stack.pop()
-        if node not in found:
-            found[node] = None
-            stack.extend(a.grad_fn for a in node.inputs if isinstance(a, Tensor) and a.grad_fn is not None)
-    return sorted(found, key=lambda node: node.seq)
+        t = stack.pop()
+        if id(t) not in found:
+            found[id(t)] = t
+            stack.extend(a for a in args_of(t) or () if isinstance(a, Tensor) and a._op is not None)
+    return [Node(t) for t in sorted(found.values(), key=lambda t: t._seq)]
 
 
 _SCALARS = {np.float64, np.float32, np.float16, np.longdouble}

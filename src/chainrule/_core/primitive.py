@@ -9,6 +9,7 @@ operators, so the same rule runs on raw arrays in a plain backward pass and on
 Tensors (recording a graph of its own) under ``create_graph=True``.
 """
 import sys
+from functools import cached_property
 from types import MethodType
 
 from numpy import asarray, generic, ndarray
@@ -16,9 +17,8 @@ from numpy import asarray, generic, ndarray
 from ..tensor import Tensor
 from . import forward, grad_mode
 from .forward import Dual
-from .callsite import user_frame
+from .callsite import record_callsite
 from .clock import tick
-from .node import Node
 
 _registry = {}
 _new_tensor = object.__new__
@@ -70,53 +70,22 @@ class Primitive:
         return self if obj is None else MethodType(self, obj)
 
     def __call__(self, *args, **kwargs):
-        # The hottest path of the library: unary and binary calls are unrolled,
-        # since each saved step is paid by every operation on every tensor.
         if self.arity is not None and (len(args) != self.arity or kwargs):
             raise TypeError(f"{self.name}() takes {self.arity} argument(s) and no keywords, "
                             f"got {len(args)} argument(s) and keywords {sorted(kwargs)}")
-        if len(args) == 2:
-            x, y = args
-            if isinstance(x, Tensor):
-                if isinstance(y, Tensor):
-                    raw = (x.data, y.data)
-                    needs_grad = x.requires_grad or y.requires_grad
-                else:
-                    raw = (x.data, y)
-                    needs_grad = x.requires_grad
-            elif isinstance(y, Tensor):
-                raw = (x, y.data)
-                needs_grad = y.requires_grad
-            elif type(x) is Dual or type(y) is Dual:
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        if not tensors:  # raw values only: the derivative rules' common case
+            if Dual in map(type, args):
                 return forward.apply(self, args, kwargs)
-            else:  # raw values only: the derivative rules' common case
-                return self.impl(x, y, **kwargs) if kwargs else self.impl(x, y)
-            forward_mode = type(raw[0]) is Dual or type(raw[1]) is Dual
-        elif len(args) == 1:
-            x = args[0]
-            if not isinstance(x, Tensor):
-                if type(x) is Dual:
-                    return forward.apply(self, args, kwargs)
-                return self.impl(x, **kwargs) if kwargs else self.impl(x)
-            raw = (x.data,)
-            needs_grad = x.requires_grad
-            forward_mode = type(raw[0]) is Dual
-        else:
-            tensors = [a for a in args if isinstance(a, Tensor)]
-            if not tensors:
-                if Dual in map(type, args):
-                    return forward.apply(self, args, kwargs)
-                return self.impl(*args, **kwargs)
-            raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
-            needs_grad = any(t.requires_grad for t in tensors)
-            forward_mode = Dual in map(type, raw)
+            return self.impl(*args, **kwargs) if kwargs else self.impl(*args)
+        raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
         impl = self.impl
-        if forward_mode:
+        if Dual in map(type, raw):
             # Forward mode meets reverse mode. A Tensor holding a Dual belongs to a
             # reverse transform entered inside that forward one: this op is recorded
             # and computes its value (a Dual) in forward mode. Otherwise the Dual is
             # the inner transform, and its primals are these Tensors.
-            if not any(isinstance(a, Tensor) and type(a.data) is Dual for a in args):
+            if not any(type(t.data) is Dual for t in tensors):
                 return forward.apply(self, args, kwargs)
             impl = self
         try:
@@ -126,17 +95,108 @@ class Primitive:
         out = _new_tensor(Tensor)
         out.data = ans if type(ans) is ndarray or isinstance(ans, _VALUES) else asarray(ans)
         out.grad = None
-        if needs_grad and grad_mode.state.enabled:
-            frame = user_frame()
-            out.grad_fn = Node(self, args, raw, kwargs, ans, tick(),
-                               frame and frame.f_code, frame and frame.f_lasti)
+        if grad_mode.state.enabled and any(t.requires_grad for t in tensors):
             out.requires_grad = True
+            out._op = self
+            n = out._nargs = len(args)
+            if n <= 2:
+                out._x, out._rx = args[0], raw[0]
+                out._y, out._ry = (args[1], raw[1]) if n == 2 else (None, None)
+            else:
+                out._x, out._rx = args, raw
+                out._y = out._ry = None
+            out._kwargs = kwargs or None
+            record_callsite(out)
+            out._seq = tick()
         else:
-            out.grad_fn = None
             out.requires_grad = False
+            out._op = None
         if self.shares_memory:
             out._base = args[0]
         return out
+
+    @cached_property
+    def fast_calls(self):
+        """``(unary, binary)``: plain functions calling this primitive with one
+        or two positional arguments, the operators and methods of Tensor.
+
+        The hottest path of the library: each saved step is paid by every
+        operation on every tensor, so these skip the general ``__call__``'s
+        packing and loops. Anything but Tensors holding arrays (raw values,
+        forward-mode Duals) takes the general path.
+        """
+        impl, shares_memory, state = self.impl, self.shares_memory, grad_mode.state
+
+        def unary(x):
+            if not isinstance(x, Tensor) or type(x.data) is Dual:
+                return self(x)
+            rx = x.data
+            try:
+                ans = impl(rx)
+            except (ValueError, IndexError, TypeError) as err:
+                raise _same_kind(err)(_describe_failure(self.name, (x,), err)) from err
+            out = _new_tensor(Tensor)
+            out.data = ans if type(ans) is ndarray or isinstance(ans, generic) else asarray(ans)
+            out.grad = None
+            if x.requires_grad and state.enabled:
+                out.requires_grad = True
+                out._op = self
+                out._nargs = 1
+                out._x = x
+                out._rx = rx
+                out._y = out._ry = out._kwargs = None
+                record_callsite(out)
+                out._seq = tick()
+            else:
+                out.requires_grad = False
+                out._op = None
+            if shares_memory:
+                out._base = x
+            return out
+
+        def binary(x, y):
+            if isinstance(x, Tensor):
+                rx = x.data
+                if isinstance(y, Tensor):
+                    ry = y.data
+                    needs_grad = x.requires_grad or y.requires_grad
+                else:
+                    ry = y
+                    needs_grad = x.requires_grad
+            elif isinstance(y, Tensor):
+                rx = x
+                ry = y.data
+                needs_grad = y.requires_grad
+            else:
+                return self(x, y)
+            if type(rx) is Dual or type(ry) is Dual:
+                return self(x, y)
+            try:
+                ans = impl(rx, ry)
+            except (ValueError, IndexError, TypeError) as err:
+                raise _same_kind(err)(_describe_failure(self.name, (x, y), err)) from err
+            out = _new_tensor(Tensor)
+            out.data = ans if type(ans) is ndarray or isinstance(ans, generic) else asarray(ans)
+            out.grad = None
+            if needs_grad and state.enabled:
+                out.requires_grad = True
+                out._op = self
+                out._nargs = 2
+                out._x = x
+                out._y = y
+                out._rx = rx
+                out._ry = ry
+                out._kwargs = None
+                record_callsite(out)
+                out._seq = tick()
+            else:
+                out.requires_grad = False
+                out._op = None
+            if shares_memory:
+                out._base = x
+            return out
+
+        return unary, binary
 
 
 def _same_kind(err):

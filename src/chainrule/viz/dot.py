@@ -38,11 +38,11 @@ def to_dot(t, values=True, grads=True, names=None):
         lines.append(f"  {ids[key(leaf)]} [shape=ellipse, margin=\"0.03,0.02\"{style}, label=<{label}>];")
     for node in reversed(graph.nodes):
         ids[node] = f"op{node.seq}"
-        value = (t.data if node is t.grad_fn else node.ans) if values else None
+        value = node.output.data if values else None
         heading = f"{graph.name(node)} = {graph.formula(node)}" if not graph.freed else graph.name(node)
-        label = _label(heading, node.name, np.shape(t.data if graph.freed else node.ans), value,
+        label = _label(heading, node.name, np.shape(node.output.data), value,
                        node_grads.get(node))
-        width = ", penwidth=2" if node is t.grad_fn else ""
+        width = ", penwidth=2" if node.output is t else ""
         lines.append(f'  {ids[node]} [shape=box, style=rounded{width}, label=<{label}>];')
     for node in graph.nodes:
         for _, parent in graph.parents(node):
@@ -98,9 +98,8 @@ def _node_grads(graph):
         return {step.item: step.grad for step in replay(graph, root_grad) if not isinstance(step.item, Tensor)}
     retained = {}
     for node in graph.nodes:
-        out = node.retained() if node.retained is not None else None
-        if out is not None and out.grad is not None:
-            retained[node] = out.grad.data
+        if node.output.grad is not None:
+            retained[node] = node.output.grad.data
     return retained
 
 

@@ -99,9 +99,8 @@ def _assign_names(graph, names):
         if leaf.name:
             assigned.setdefault(key(leaf), leaf.name)
     for node in graph.nodes:
-        named = node.retained() if node.retained is not None else None
-        if named is not None and named.name:
-            assigned.setdefault(node, named.name)
+        if node.output.name:
+            assigned.setdefault(node, node.output.name)
     if graph.root.name:
         assigned.setdefault(key(graph.item_of(graph.root)), graph.root.name)
     taken = set(assigned.values())
