@@ -42,27 +42,31 @@ def vjp(t, argnum, g, create_graph=False):
     Raw arrays in and out; with ``create_graph`` the rule runs on Tensors and
     records a graph of its own, for higher derivatives.
     """
-    prim = t._op
-    rule = prim.vjps.get(argnum) or prim.vjp_rule(argnum)
-    if rule is None:
-        raise RuntimeError(
-            f"backward: op {prim.name!r} (created at {format_callsite(where(t))}) has no "
-            f"derivative with respect to argument {argnum}")
-    raw = raw_args_of(t)
-    target = raw[argnum]
+    rule = t._op.vjps.get(argnum) or _rule_or_error(t, argnum)
     kwargs = t._kwargs
     try:
         if create_graph:
             gi = rule(g, t, *args_of(t), **kwargs) if kwargs else rule(g, t, *args_of(t))
-            return _conform(gi, target)
+            return conform(gi, raw_args_of(t)[argnum])
+        raw = raw_args_of(t)
         gi = rule(g, t.data, *raw, **kwargs) if kwargs else rule(g, t.data, *raw)
+        target = raw[argnum]
         # Checked only where it can differ: a scalar of the argument's own type
         # has its shape and dtype (the common case in graphs of scalars).
-        if type(gi) is not type(target) or type(gi) not in _SCALARS:
-            gi = _conform(gi.data if isinstance(gi, Tensor) else gi, target)
+        if type(gi) is not type(target) or type(gi) not in SCALARS:
+            gi = conform(gi.data if isinstance(gi, Tensor) else gi, target)
         return gi
     except Exception as err:
-        raise RuntimeError(_describe_failure(t, raw, argnum, g, err)) from err
+        raise RuntimeError(describe_failure(t, argnum, g, err)) from err
+
+
+def _rule_or_error(t, argnum):
+    rule = t._op.vjp_rule(argnum)
+    if rule is None:
+        raise RuntimeError(
+            f"backward: op {t._op.name!r} (created at {format_callsite(where(t))}) has no "
+            f"derivative with respect to argument {argnum}")
+    return rule
 
 
 def where(t):
@@ -70,8 +74,8 @@ def where(t):
     return None if t._code is None else (t._code.co_filename, line_of(t._code, t._lasti))
 
 
-def _describe_failure(t, raw, argnum, g, err):
-    shapes = ", ".join(str(getattr(a, "shape", ())) for a in raw)
+def describe_failure(t, argnum, g, err):
+    shapes = ", ".join(str(getattr(a, "shape", ())) for a in raw_args_of(t))
     return (
         f"backward of op {t._op.name!r} failed for argument {argnum}: {type(err).__name__}: {err}. "
         f"Upstream gradient shape {getattr(g, 'shape', ())}, argument shapes ({shapes}), output "
@@ -177,10 +181,10 @@ def nodes_behind(tensors):
     return [Node(t) for t in sorted(found.values(), key=lambda t: t._seq)]
 
 
-_SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
+SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
 
 
-def _conform(gi, target):
+def conform(gi, target):
     """The cotangent in its argument's shape (undoing broadcasting) and dtype."""
     if gi.shape != target.shape:
         gi = unbroadcast(gi, target.shape)

@@ -14,7 +14,7 @@ from types import MethodType
 
 from numpy import asarray, generic, ndarray
 
-from ..tensor import Tensor
+from ..tensor import ArrayOps, Tensor
 from . import forward, grad_mode
 from .forward import Dual
 from .callsite import record_callsite
@@ -73,11 +73,20 @@ class Primitive:
         if self.arity is not None and (len(args) != self.arity or kwargs):
             raise TypeError(f"{self.name}() takes {self.arity} argument(s) and no keywords, "
                             f"got {len(args)} argument(s) and keywords {sorted(kwargs)}")
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        if not tensors:  # raw values only: the derivative rules' common case
-            if Dual in map(type, args):
-                return forward.apply(self, args, kwargs)
+        for a in args:
+            if isinstance(a, ArrayOps):  # a Tensor or a forward-mode Dual
+                break
+        else:  # raw values only: the derivative rules' common case
             return self.impl(*args, **kwargs) if kwargs else self.impl(*args)
+        if not kwargs and len(args) <= 2:
+            return self.fast_calls[len(args) - 1](*args)
+        return self.call_general(args, kwargs)
+
+    def call_general(self, args, kwargs):
+        """Call on arguments among which is a Tensor or a Dual, in any form."""
+        tensors = [a for a in args if isinstance(a, Tensor)]
+        if not tensors:
+            return forward.apply(self, args, kwargs)
         raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
         impl = self.impl
         if Dual in map(type, raw):
@@ -129,7 +138,7 @@ class Primitive:
 
         def unary(x):
             if not isinstance(x, Tensor) or type(x.data) is Dual:
-                return self(x)
+                return self.call_general((x,), {})
             rx = x.data
             try:
                 ans = impl(rx)
@@ -168,9 +177,9 @@ class Primitive:
                 ry = y.data
                 needs_grad = y.requires_grad
             else:
-                return self(x, y)
+                return self.call_general((x, y), {})
             if type(rx) is Dual or type(ry) is Dual:
-                return self(x, y)
+                return self.call_general((x, y), {})
             try:
                 ans = impl(rx, ry)
             except (ValueError, IndexError, TypeError) as err:
