@@ -11,7 +11,7 @@ others (samples in ``chainrule.testing.samples.nn``).
 import numpy as np
 
 import chainrule as cr
-from chainrule.ops import logsumexp, matmul, reshape, transpose
+from chainrule.ops import exp
 
 
 @cr.primitive(name="linear")
@@ -25,16 +25,19 @@ def linear(x, weight, bias=None):
 
 def _rows(a):
     # A batch of any number of leading axes as one matrix, a vector as one row.
-    return a if np.ndim(a) == 2 else reshape(a, (-1, np.shape(a)[-1]))
+    return a if a.ndim == 2 else a.reshape((-1, a.shape[-1]))
 
 
+# The rules use operators and methods, which mean NumPy's own on raw arrays (a
+# plain backward pass, no chainrule call in between) and chainrule's ops on
+# Tensors (under create_graph, so they can be differentiated again).
 cr.defvjp(linear,
-          lambda g, ans, x, weight, bias=None: matmul(g, weight),
-          lambda g, ans, x, weight, bias=None: matmul(transpose(_rows(g)), _rows(x)),
+          lambda g, ans, x, weight, bias=None: g @ weight,
+          lambda g, ans, x, weight, bias=None: _rows(g).T @ _rows(x),
           lambda g, ans, x, weight, bias=None: g)   # the engine sums g over the batch
 cr.defjvp(linear,
-          lambda t, ans, x, weight, bias=None: matmul(t, transpose(weight)),
-          lambda t, ans, x, weight, bias=None: matmul(x, transpose(t)),
+          lambda t, ans, x, weight, bias=None: t @ weight.T,
+          lambda t, ans, x, weight, bias=None: x @ t.T,
           lambda t, ans, x, weight, bias=None: t)
 
 
@@ -52,10 +55,13 @@ def softmax_cross_entropy(logits, target, total=None):
 
 
 def _probability_error(logits, target, total):
-    # d loss / d logits = (softmax(logits) - onehot(target)) / total
+    # d loss / d logits = (softmax(logits) - onehot(target)) / total. Softmax does
+    # not change when a row is shifted by a constant: shifting by the row maximum
+    # keeps exp from overflowing.
     onehot = np.zeros(np.shape(logits), dtype=_dtype(logits))
     onehot[np.arange(len(target)), target] = 1.0
-    softmax = cr.ops.exp(logits - logsumexp(logits, axis=1, keepdims=True))
+    unnormalised = exp(logits - logits.max(axis=1, keepdims=True))
+    softmax = unnormalised / unnormalised.sum(axis=1, keepdims=True)
     return (softmax - onehot) / (len(target) if total is None else total)
 
 
