@@ -84,18 +84,27 @@ class Primitive:
 
     def call_general(self, args, kwargs):
         """Call on arguments among which is a Tensor or a Dual, in any form."""
-        tensors = [a for a in args if isinstance(a, Tensor)]
-        if not tensors:
-            return forward.apply(self, args, kwargs)
-        raw = tuple([a.data if isinstance(a, Tensor) else a for a in args])
+        # One pass over the arguments (no comprehensions: each is a frame of its own).
+        raw = []
+        has_tensor = needs_grad = tensor_holds_dual = dual_among_args = False
+        for a in args:
+            if isinstance(a, Tensor):
+                has_tensor = True
+                needs_grad = needs_grad or a.requires_grad
+                a = a.data
+                tensor_holds_dual = tensor_holds_dual or type(a) is Dual
+            elif type(a) is Dual:
+                dual_among_args = True
+            raw.append(a)
         impl = self.impl
-        if Dual in map(type, raw):
-            # Forward mode meets reverse mode. A Tensor holding a Dual belongs to a
-            # reverse transform entered inside that forward one: this op is recorded
-            # and computes its value (a Dual) in forward mode. Otherwise the Dual is
-            # the inner transform, and its primals are these Tensors.
-            if not any(type(t.data) is Dual for t in tensors):
-                return forward.apply(self, args, kwargs)
+        if not has_tensor or (dual_among_args and not tensor_holds_dual):
+            # Forward mode: the Duals are the inner transform, and their primals
+            # may be Tensors (reverse over forward).
+            return forward.apply(self, args, kwargs)
+        if tensor_holds_dual:
+            # A Tensor holding a Dual belongs to a reverse transform entered inside
+            # a forward one: this op is recorded and computes its value (a Dual)
+            # in forward mode.
             impl = self
         try:
             ans = impl(*raw, **kwargs) if kwargs else impl(*raw)
@@ -104,7 +113,7 @@ class Primitive:
         out = _new_tensor(Tensor)
         out.data = ans if type(ans) is ndarray or isinstance(ans, _VALUES) else asarray(ans)
         out.grad = None
-        if grad_mode.state.enabled and any(t.requires_grad for t in tensors):
+        if needs_grad and grad_mode.state.enabled:
             out.requires_grad = True
             out._op = self
             n = out._nargs = len(args)
@@ -112,7 +121,7 @@ class Primitive:
                 out._x, out._rx = args[0], raw[0]
                 out._y, out._ry = (args[1], raw[1]) if n == 2 else (None, None)
             else:
-                out._x, out._rx = args, raw
+                out._x, out._rx = args, tuple(raw)
                 out._y = out._ry = None
             out._kwargs = kwargs or None
             record_callsite(out)
