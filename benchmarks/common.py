@@ -7,6 +7,7 @@ warmed up first, and its batch size is chosen (as ``timeit`` does) so that a
 batch lasts long enough for the clock. Unlike ``timeit``, the garbage collector
 stays on: its cost is part of what a user pays.
 """
+import gc
 import statistics
 import time
 from dataclasses import dataclass
@@ -39,6 +40,9 @@ def compare(impls, repeat=15, warmup=3, min_batch_seconds=0.02):
 
 
 def _time_batch(fn, number):
+    # Each batch starts from the same collector state: no garbage left by the
+    # implementation timed before it, generation counts at zero.
+    gc.collect()
     start = time.perf_counter()
     for _ in range(number):
         fn()
