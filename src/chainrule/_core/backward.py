@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from . import grad_mode
 from .callsite import format_callsite
 from .clock import last_write, written_at
-from .node import SCALARS, args_of, conform, describe_failure, free, vjp, where
+from .node import args_of, free, vjp, where
 
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False):
@@ -137,40 +137,16 @@ def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph
                 _set_retained_grad(node, g)
         if wanted is not None and id(node) in wanted:
             found[id(node)] = g
-        n = node._nargs
-        if n == 0:
+        if node._nargs == 0:
             raise RuntimeError(
                 f"backward: trying to backward through the graph a second time (op {node._op.name!r}); "
                 "its saved values were freed after the first backward. Specify "
                 "retain_graph=True on the first backward if you need to backward twice")
         if last_write.at > seq:
             _check_unchanged(node)
-        if create_graph or n > 2 or node._kwargs is not None:
-            for i, arg in enumerate(args_of(node)):
-                if isinstance(arg, Tensor) and arg.requires_grad:
-                    send(arg, vjp(node, i, g, create_graph))
-        else:  # the common case, spelled out: one or two arguments, no keywords
-            ans = node.data
-            vjps = node._op.vjps
-            args = (node._x,) if n == 1 else (node._x, node._y)
-            raw = (node._rx,) if n == 1 else (node._rx, node._ry)
-            for i, arg in enumerate(args):
-                if not (isinstance(arg, Tensor) and arg.requires_grad):
-                    continue
-                rule = vjps.get(i)
-                if rule is None:  # made on first use (vjp_rule), or missing: vjp() says so
-                    send(arg, vjp(node, i, g))
-                    continue
-                try:
-                    gi = rule(g, ans, *raw)
-                    target = raw[i]
-                    # Checked only where it can differ: a scalar of the argument's own
-                    # type has its shape and dtype (the common case in graphs of scalars).
-                    if type(gi) is not type(target) or type(gi) not in SCALARS:
-                        gi = conform(gi.data if isinstance(gi, Tensor) else gi, target)
-                except Exception as err:
-                    raise RuntimeError(describe_failure(node, i, g, err)) from err
-                send(arg, gi)
+        for i, arg in enumerate(args_of(node)):
+            if isinstance(arg, Tensor) and arg.requires_grad:
+                send(arg, vjp(node, i, g, create_graph))
         if not retain_graph:  # free what the node saved: the graph's memory goes now
             free(node)
 

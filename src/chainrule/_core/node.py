@@ -48,9 +48,14 @@ def vjp(t, argnum, g, create_graph=False):
         if create_graph:
             gi = rule(g, t, *args_of(t), **kwargs) if kwargs else rule(g, t, *args_of(t))
             return conform(gi, raw_args_of(t)[argnum])
-        raw = raw_args_of(t)
-        gi = rule(g, t.data, *raw, **kwargs) if kwargs else rule(g, t.data, *raw)
-        target = raw[argnum]
+        n = t._nargs
+        if n <= 2 and kwargs is None:  # the common case, without packing the arguments
+            gi = rule(g, t.data, t._rx, t._ry) if n == 2 else rule(g, t.data, t._rx)
+            target = t._ry if argnum else t._rx
+        else:
+            raw = raw_args_of(t)
+            gi = rule(g, t.data, *raw, **kwargs) if kwargs else rule(g, t.data, *raw)
+            target = raw[argnum]
         # Checked only where it can differ: a scalar of the argument's own type
         # has its shape and dtype (the common case in graphs of scalars).
         if type(gi) is not type(target) or type(gi) not in SCALARS:
