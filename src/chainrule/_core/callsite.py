@@ -5,16 +5,16 @@ import sys
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-def record_callsite(out):
+def record_callsite(out, depth):
     """Note in the new tensor ``out`` where the user's code called the op that
-    made it: the innermost frame outside the chainrule package, two frames up
-    (above the op itself).
+    made it: the innermost frame outside the chainrule package, looking from
+    ``depth`` frames up (1 is the caller of this function) outwards.
 
     Only its code object and instruction offset are kept, cheap to read and
     never the frame, so the locals of the user's function are not kept alive
     by the graph; the line is found only when an error message needs it.
     """
-    frame = sys._getframe(2)
+    frame = sys._getframe(depth)
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
         frame = frame.f_back
     if frame is None:

@@ -110,28 +110,11 @@ class Primitive:
             ans = impl(*raw, **kwargs) if kwargs else impl(*raw)
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
-        out = _new_tensor(Tensor)
-        out.data = ans if type(ans) is ndarray or isinstance(ans, _VALUES) else asarray(ans)
-        out.grad = None
-        if needs_grad and grad_mode.state.enabled:
-            out.requires_grad = True
-            out._op = self
-            n = out._nargs = len(args)
-            if n <= 2:
-                out._x, out._rx = args[0], raw[0]
-                out._y, out._ry = (args[1], raw[1]) if n == 2 else (None, None)
-            else:
-                out._x, out._rx = args, tuple(raw)
-                out._y = out._ry = None
-            out._kwargs = kwargs or None
-            record_callsite(out)
-            out._seq = tick()
-        else:
-            out.requires_grad = False
-            out._op = None
-        if self.shares_memory:
-            out._base = args[0]
-        return out
+        n = len(args)
+        if n <= 2:
+            return _output(self, ans, needs_grad, n, args[0], args[1] if n == 2 else None,
+                           raw[0], raw[1] if n == 2 else None, kwargs or None)
+        return _output(self, ans, needs_grad, n, args, None, tuple(raw), None, kwargs or None)
 
     @cached_property
     def fast_calls(self):
@@ -143,7 +126,7 @@ class Primitive:
         packing and loops. Anything but Tensors holding arrays (raw values,
         forward-mode Duals) takes the general path.
         """
-        impl, shares_memory, state = self.impl, self.shares_memory, grad_mode.state
+        impl = self.impl
 
         def unary(x):
             if not isinstance(x, Tensor) or type(x.data) is Dual:
@@ -153,24 +136,7 @@ class Primitive:
                 ans = impl(rx)
             except (ValueError, IndexError, TypeError) as err:
                 raise _same_kind(err)(_describe_failure(self.name, (x,), err)) from err
-            out = _new_tensor(Tensor)
-            out.data = ans if type(ans) is ndarray or isinstance(ans, generic) else asarray(ans)
-            out.grad = None
-            if x.requires_grad and state.enabled:
-                out.requires_grad = True
-                out._op = self
-                out._nargs = 1
-                out._x = x
-                out._rx = rx
-                out._y = out._ry = out._kwargs = None
-                record_callsite(out)
-                out._seq = tick()
-            else:
-                out.requires_grad = False
-                out._op = None
-            if shares_memory:
-                out._base = x
-            return out
+            return _output(self, ans, x.requires_grad, 1, x, None, rx, None, None)
 
         def binary(x, y):
             if isinstance(x, Tensor):
@@ -193,28 +159,36 @@ class Primitive:
                 ans = impl(rx, ry)
             except (ValueError, IndexError, TypeError) as err:
                 raise _same_kind(err)(_describe_failure(self.name, (x, y), err)) from err
-            out = _new_tensor(Tensor)
-            out.data = ans if type(ans) is ndarray or isinstance(ans, generic) else asarray(ans)
-            out.grad = None
-            if needs_grad and state.enabled:
-                out.requires_grad = True
-                out._op = self
-                out._nargs = 2
-                out._x = x
-                out._y = y
-                out._rx = rx
-                out._ry = ry
-                out._kwargs = None
-                record_callsite(out)
-                out._seq = tick()
-            else:
-                out.requires_grad = False
-                out._op = None
-            if shares_memory:
-                out._base = x
-            return out
+            return _output(self, ans, needs_grad, 2, x, y, rx, ry, None)
 
         return unary, binary
+
+
+def _output(op, ans, needs_grad, nargs, x, y, rx, ry, kwargs):
+    """The Tensor holding ``op``'s result ``ans``; with ``needs_grad`` in grad
+    mode, also the graph node: the arguments as given (``x``, ``y``; all of them
+    as a tuple in ``x`` when there are more than two), their raw values
+    (``rx``, ``ry``, likewise) and the keyword arguments."""
+    out = _new_tensor(Tensor)
+    out.data = ans if type(ans) is ndarray or isinstance(ans, _VALUES) else asarray(ans)
+    out.grad = None
+    if needs_grad and grad_mode.state.enabled:
+        out.requires_grad = True
+        out._op = op
+        out._nargs = nargs
+        out._x = x
+        out._y = y
+        out._rx = rx
+        out._ry = ry
+        out._kwargs = kwargs
+        record_callsite(out, 3)
+        out._seq = tick()
+    else:
+        out.requires_grad = False
+        out._op = None
+    if op.shares_memory:
+        out._base = x[0] if nargs > 2 else x
+    return out
 
 
 def _same_kind(err):
