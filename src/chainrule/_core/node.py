@@ -47,7 +47,7 @@ def vjp(t, argnum, g, create_graph=False):
     try:
         if create_graph:
             gi = rule(g, t, *args_of(t), **kwargs) if kwargs else rule(g, t, *args_of(t))
-            return conform(gi, raw_args_of(t)[argnum])
+            return _conform(gi, raw_args_of(t)[argnum])
         n = t._nargs
         if n <= 2 and kwargs is None:  # the common case, without packing the arguments
             gi = rule(g, t.data, t._rx, t._ry) if n == 2 else rule(g, t.data, t._rx)
@@ -58,11 +58,11 @@ def vjp(t, argnum, g, create_graph=False):
             target = raw[argnum]
         # Checked only where it can differ: a scalar of the argument's own type
         # has its shape and dtype (the common case in graphs of scalars).
-        if type(gi) is not type(target) or type(gi) not in SCALARS:
-            gi = conform(gi.data if isinstance(gi, Tensor) else gi, target)
+        if type(gi) is not type(target) or type(gi) not in _SCALARS:
+            gi = _conform(gi.data if isinstance(gi, Tensor) else gi, target)
         return gi
     except Exception as err:
-        raise RuntimeError(describe_failure(t, argnum, g, err)) from err
+        raise RuntimeError(_describe_failure(t, argnum, g, err)) from err
 
 
 def _rule_or_error(t, argnum):
@@ -79,7 +79,7 @@ def where(t):
     return None if t._code is None else (t._code.co_filename, line_of(t._code, t._lasti))
 
 
-def describe_failure(t, argnum, g, err):
+def _describe_failure(t, argnum, g, err):
     shapes = ", ".join(str(getattr(a, "shape", ())) for a in raw_args_of(t))
     return (
         f"backward of op {t._op.name!r} failed for argument {argnum}: {type(err).__name__}: {err}. "
@@ -186,10 +186,10 @@ def nodes_behind(tensors):
     return [Node(t) for t in sorted(found.values(), key=lambda t: t._seq)]
 
 
-SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
+_SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
 
 
-def conform(gi, target):
+def _conform(gi, target):
     """The cotangent in its argument's shape (undoing broadcasting) and dtype."""
     if gi.shape != target.shape:
         gi = unbroadcast(gi, target.shape)
