@@ -72,6 +72,14 @@ def test_names_argument_and_constants_in_formulas():
     assert "score = " in dot and " + 1</b>" in dot
 
 
+def test_an_intermediate_tensor_is_drawn_under_its_own_name():
+    x = cr.tensor(2.0, requires_grad=True, name="x")
+    hidden = x * 3.0
+    hidden.name = "hidden"   # no retain_grad needed: the tensor is its own node
+    dot = cr.viz.to_dot(cr.exp(hidden))
+    assert "<b>hidden = x * 3</b>" in dot
+
+
 def test_html_special_characters_in_names_are_escaped():
     x = cr.tensor(1.0, requires_grad=True, name="<x&y>")
     assert "&lt;x&amp;y&gt;" in cr.viz.to_dot(x * 2)
