@@ -125,13 +125,23 @@ class Primitive:
         operation on every tensor, so these skip the general ``__call__``'s
         packing and loops. Anything but Tensors holding arrays (raw values,
         forward-mode Duals) takes the general path.
+
+        A 0-d array argument is read as the NumPy scalar it holds: NumPy's
+        math on 0-d arrays goes through its full array machinery, ten times
+        slower than on scalars, and the result (a scalar) is the same. That is
+        what graphs of scalars (micrograd style) run on: their leaves are 0-d.
         """
         impl = self.impl
 
         def unary(x):
-            if not isinstance(x, Tensor) or type(x.data) is Dual:
+            if not isinstance(x, Tensor):
                 return self.call_general((x,), {})
             rx = x.data
+            if type(rx) is not ndarray:
+                if type(rx) is Dual:
+                    return self.call_general((x,), {})
+            elif not rx.ndim:
+                rx = rx[()]
             try:
                 ans = impl(rx)
             except (ValueError, IndexError, TypeError) as err:
@@ -153,8 +163,16 @@ class Primitive:
                 needs_grad = y.requires_grad
             else:
                 return self.call_general((x, y), {})
-            if type(rx) is Dual or type(ry) is Dual:
-                return self.call_general((x, y), {})
+            if type(rx) is not ndarray:
+                if type(rx) is Dual:
+                    return self.call_general((x, y), {})
+            elif not rx.ndim:
+                rx = rx[()]
+            if type(ry) is not ndarray:
+                if type(ry) is Dual:
+                    return self.call_general((x, y), {})
+            elif not ry.ndim:
+                ry = ry[()]
             try:
                 ans = impl(rx, ry)
             except (ValueError, IndexError, TypeError) as err:
