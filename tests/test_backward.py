@@ -266,6 +266,16 @@ def test_vjp_failure_names_op_shapes_and_the_users_line():
     assert f"test_backward.py, line {line}" in message
 
 
+def test_an_op_made_inside_chainrule_is_placed_at_the_users_line():
+    # F.mse_loss creates its ops in chainrule's own files: the call site
+    # recorded is the first frame outside the package, here.
+    x = leaf(np.ones(3))
+    inside = cr.tanh(x)
+    y, line = cr.nn.functional.mse_loss(inside, np.zeros(3)), inspect.currentframe().f_lineno
+    assert inside.grad_fn.where == (__file__, line - 1)
+    assert y.grad_fn.where == (__file__, line)
+
+
 def test_shape_mismatch_names_the_op_and_both_shapes():
     with pytest.raises(ValueError) as info:
         leaf(np.ones(3)) + cr.tensor(np.ones(4))

@@ -15,13 +15,27 @@ def record_callsite(out, depth):
     by the graph; the line is found only when an error message needs it.
     """
     frame = sys._getframe(depth)
-    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+    code = frame.f_code
+    while _in_package[code.co_filename]:
         frame = frame.f_back
-    if frame is None:
-        out._code = None
-    else:
-        out._code = frame.f_code
-        out._lasti = frame.f_lasti
+        if frame is None:
+            out._code = None
+            return
+        code = frame.f_code
+    out._code = code
+    out._lasti = frame.f_lasti
+
+
+class _PackageFiles(dict):
+    """Source file name -> whether it lies in the package, learnt once per file:
+    a dict lookup is a fraction of ``str.startswith``'s cost, paid per op."""
+
+    def __missing__(self, filename):
+        inside = self[filename] = filename.startswith(_PACKAGE_DIR)
+        return inside
+
+
+_in_package = _PackageFiles()
 
 
 def line_of(code, lasti):
