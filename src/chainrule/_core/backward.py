@@ -110,23 +110,6 @@ def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph
     heap = [-seq]
     pop, push = heapq.heappop, heapq.heappush
 
-    def send(arg, gi):
-        """Add the cotangent ``gi`` into what ``arg`` has received so far."""
-        if arg._op is None:
-            entry = leaf_grads.get(id(arg))
-            if entry is None:
-                leaf_grads[id(arg)] = [arg, gi]
-            else:
-                entry[1] = entry[1] + gi
-            return
-        parent = arg._seq
-        if parent in cotangents:
-            cotangents[parent] = cotangents[parent] + gi
-        else:
-            cotangents[parent] = gi
-            nodes[parent] = arg
-            push(heap, -parent)
-
     while heap:
         seq = -pop(heap)
         node = nodes.pop(seq)
@@ -144,9 +127,25 @@ def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph
                 "retain_graph=True on the first backward if you need to backward twice")
         if last_write.at > seq:
             _check_unchanged(node)
-        for i, arg in enumerate(args_of(node)):
-            if isinstance(arg, Tensor) and arg.requires_grad:
-                send(arg, vjp(node, i, g, create_graph))
+        for argnum, arg in enumerate(args_of(node)):
+            if not (isinstance(arg, Tensor) and arg.requires_grad):
+                continue
+            gi = vjp(node, argnum, g, create_graph)
+            # Gradients add at branches: sum what each consumer sends back.
+            if arg._op is None:
+                entry = leaf_grads.get(id(arg))
+                if entry is None:
+                    leaf_grads[id(arg)] = [arg, gi]
+                else:
+                    entry[1] = entry[1] + gi
+                continue
+            parent = arg._seq
+            if parent in cotangents:
+                cotangents[parent] = cotangents[parent] + gi
+            else:
+                cotangents[parent] = gi
+                nodes[parent] = arg
+                push(heap, -parent)
         if not retain_graph:  # free what the node saved: the graph's memory goes now
             free(node)
 

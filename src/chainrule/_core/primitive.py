@@ -110,11 +110,12 @@ class Primitive:
             ans = impl(*raw, **kwargs) if kwargs else impl(*raw)
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
+        record = needs_grad and grad_mode.state.enabled
         n = len(args)
         if n <= 2:
-            return _output(self, ans, needs_grad, n, args[0], args[1] if n == 2 else None,
+            return _output(self, ans, record, n, args[0], args[1] if n == 2 else None,
                            raw[0], raw[1] if n == 2 else None, kwargs or None)
-        return _output(self, ans, needs_grad, n, args, None, tuple(raw), None, kwargs or None)
+        return _output(self, ans, record, n, args, None, tuple(raw), None, kwargs or None)
 
     @cached_property
     def fast_calls(self):
@@ -126,10 +127,11 @@ class Primitive:
         packing and loops. Anything but Tensors holding arrays (raw values,
         forward-mode Duals) takes the general path.
 
-        A 0-d array argument is read as the NumPy scalar it holds: NumPy's
-        math on 0-d arrays goes through its full array machinery, ten times
-        slower than on scalars, and the result (a scalar) is the same. That is
-        what graphs of scalars (micrograd style) run on: their leaves are 0-d.
+        When the op is recorded, a 0-d array argument is read as the NumPy
+        scalar it holds: NumPy's math on 0-d arrays goes through its full array
+        machinery, ten times slower than on scalars, and the result (a scalar)
+        is the same. That is what graphs of scalars (micrograd style) run on:
+        their leaves are 0-d. Ops that record nothing skip the check.
         """
         impl = self.impl
 
@@ -137,16 +139,16 @@ class Primitive:
             if not isinstance(x, Tensor):
                 return self.call_general((x,), {})
             rx = x.data
-            if type(rx) is not ndarray:
-                if type(rx) is Dual:
-                    return self.call_general((x,), {})
-            elif not rx.ndim:
+            if type(rx) is Dual:
+                return self.call_general((x,), {})
+            record = x.requires_grad and grad_mode.state.enabled
+            if record and type(rx) is ndarray and not rx.ndim:
                 rx = rx[()]
             try:
                 ans = impl(rx)
             except (ValueError, IndexError, TypeError) as err:
                 raise _same_kind(err)(_describe_failure(self.name, (x,), err)) from err
-            return _output(self, ans, x.requires_grad, 1, x, None, rx, None, None)
+            return _output(self, ans, record, 1, x, None, rx, None, None)
 
         def binary(x, y):
             if isinstance(x, Tensor):
@@ -163,34 +165,32 @@ class Primitive:
                 needs_grad = y.requires_grad
             else:
                 return self.call_general((x, y), {})
-            if type(rx) is not ndarray:
-                if type(rx) is Dual:
-                    return self.call_general((x, y), {})
-            elif not rx.ndim:
-                rx = rx[()]
-            if type(ry) is not ndarray:
-                if type(ry) is Dual:
-                    return self.call_general((x, y), {})
-            elif not ry.ndim:
-                ry = ry[()]
+            if type(rx) is Dual or type(ry) is Dual:
+                return self.call_general((x, y), {})
+            record = needs_grad and grad_mode.state.enabled
+            if record:
+                if type(rx) is ndarray and not rx.ndim:
+                    rx = rx[()]
+                if type(ry) is ndarray and not ry.ndim:
+                    ry = ry[()]
             try:
                 ans = impl(rx, ry)
             except (ValueError, IndexError, TypeError) as err:
                 raise _same_kind(err)(_describe_failure(self.name, (x, y), err)) from err
-            return _output(self, ans, needs_grad, 2, x, y, rx, ry, None)
+            return _output(self, ans, record, 2, x, y, rx, ry, None)
 
         return unary, binary
 
 
-def _output(op, ans, needs_grad, nargs, x, y, rx, ry, kwargs):
-    """The Tensor holding ``op``'s result ``ans``; with ``needs_grad`` in grad
-    mode, also the graph node: the arguments as given (``x``, ``y``; all of them
+def _output(op, ans, record, nargs, x, y, rx, ry, kwargs):
+    """The Tensor holding ``op``'s result ``ans``; with ``record``, also the
+    graph node: the arguments as given (``x``, ``y``; all of them
     as a tuple in ``x`` when there are more than two), their raw values
     (``rx``, ``ry``, likewise) and the keyword arguments."""
     out = _new_tensor(Tensor)
     out.data = ans if type(ans) is ndarray or isinstance(ans, _VALUES) else asarray(ans)
     out.grad = None
-    if needs_grad and grad_mode.state.enabled:
+    if record:
         out.requires_grad = True
         out._op = op
         out._nargs = nargs
