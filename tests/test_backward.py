@@ -276,6 +276,16 @@ def test_an_op_made_inside_chainrule_is_placed_at_the_users_line():
     assert y.grad_fn.where == (__file__, line)
 
 
+def test_a_rule_returning_a_cotangent_of_the_wrong_size_is_named():
+    @cr.primitive
+    def doubled(x):
+        return x * 2
+
+    cr.defvjp(doubled, lambda g, ans, x: np.ones(4))   # x has 3 elements
+    with pytest.raises(RuntimeError, match=r"backward of op 'doubled' failed for argument 0.*\(3,\)"):
+        doubled(leaf(np.ones(3))).sum().backward()
+
+
 def test_shape_mismatch_names_the_op_and_both_shapes():
     with pytest.raises(ValueError) as info:
         leaf(np.ones(3)) + cr.tensor(np.ones(4))

@@ -38,6 +38,8 @@ def tensor_result(fn, lists_as_arrays=False):
         if lists_as_arrays and any(type(a) is list for a in args):
             args = [np.asarray(a) if type(a) is list else a for a in args]
         out = fn(*args, **kwargs)
+        if isinstance(out, ArrayOps):   # a Tensor in, a Tensor out: the common case
+            return out
         if isinstance(out, (tuple, list)):
             return type(out)(_as_tensor(o) for o in out)
         return _as_tensor(out)

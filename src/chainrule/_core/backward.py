@@ -180,7 +180,8 @@ def _set_retained_grad(tensor, g):
 
 def _accumulate_into_leaves(leaf_grads, create_graph, handed_out):
     for leaf, g in leaf_grads.values():
-        g = _run_hooks(leaf._hooks, g)
+        if leaf._hooks is not None:
+            g = _run_hooks(leaf._hooks, g)
         if leaf.grad is None:
             leaf.grad = _as_tensor(g if create_graph else _owned(g, handed_out))
         elif create_graph or leaf.grad.requires_grad:

@@ -12,8 +12,10 @@ def unbroadcast(g, shape):
     extra = g.ndim - len(shape)
     if extra < 0:
         raise ValueError(f"cannot unbroadcast a cotangent of shape {g.shape} to the larger shape {shape}")
-    stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and g.shape[i + extra] != 1)
-    axes = tuple(range(extra)) + stretched
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
-    return g.reshape(shape)
+    leading = tuple(range(extra))
+    if 1 in shape:   # only an axis of size 1 can have been stretched
+        stretched = tuple(i + extra for i, n in enumerate(shape) if n == 1 and g.shape[i + extra] != 1)
+        if stretched:
+            return g.sum(axis=leading + stretched, keepdims=True).reshape(shape)
+    # The reshape also rejects a rule's cotangent of the wrong size.
+    return (g.sum(axis=leading) if leading else g).reshape(shape)

@@ -17,7 +17,7 @@ from chainrule.ops import exp
 @cr.primitive(name="linear")
 def linear(x, weight, bias=None):
     """x @ weight.T + bias, the batched form of s = W x + b."""
-    out = np.matmul(x, np.transpose(weight))
+    out = np.matmul(x, np.asarray(weight).T)
     if bias is not None:
         out += bias
     return out
@@ -48,27 +48,31 @@ def softmax_cross_entropy(logits, target, total=None):
     ``logits`` is (N, C), ``target`` N class indices; ``total`` is what the
     summed loss is divided by (N for the mean).
     """
-    shift = logits.max(axis=1, keepdims=True)
-    lse = np.log(np.exp(logits - shift).sum(axis=1)) + shift[:, 0]
-    losses = lse - logits[np.arange(len(target)), target]
-    return losses.sum() / (len(target) if total is None else total)
+    # -log softmax(s)_y = log sum_c exp(s_c) - s_y, unchanged when a row is
+    # shifted by a constant: shifting by the row maximum keeps exp from overflowing.
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    losses = np.log(np.exp(shifted).sum(axis=1)) - shifted[np.arange(len(target)), target]
+    return losses.sum() / _count(target, total)
 
 
-def _probability_error(logits, target, total):
-    # d loss / d logits = (softmax(logits) - onehot(target)) / total. Softmax does
-    # not change when a row is shifted by a constant: shifting by the row maximum
-    # keeps exp from overflowing.
-    onehot = np.zeros(np.shape(logits), dtype=_dtype(logits))
+def _count(target, total):
+    return len(target) if total is None else total
+
+
+def _softmax_minus_onehot(logits, target):
+    # d (summed loss) / d logits = softmax(logits) - onehot(target), shifted as above.
+    onehot = np.zeros(logits.shape, dtype=_dtype(logits))
     onehot[np.arange(len(target)), target] = 1.0
     unnormalised = exp(logits - logits.max(axis=1, keepdims=True))
-    softmax = unnormalised / unnormalised.sum(axis=1, keepdims=True)
-    return (softmax - onehot) / (len(target) if total is None else total)
+    return unnormalised / unnormalised.sum(axis=1, keepdims=True) - onehot
 
 
 def _dtype(a):
     return a.dtype if hasattr(a, "dtype") else np.asarray(a).dtype
 
 
-cr.defvjp(softmax_cross_entropy, lambda g, ans, logits, target, total=None: g * _probability_error(logits, target, total))
-cr.defjvp(softmax_cross_entropy,
-          lambda t, ans, logits, target, total=None: cr.ops.sum(t * _probability_error(logits, target, total)))
+# The scalar factor g / total is formed first: one pass over the array fewer.
+cr.defvjp(softmax_cross_entropy, lambda g, ans, logits, target, total=None:
+          (g / _count(target, total)) * _softmax_minus_onehot(logits, target))
+cr.defjvp(softmax_cross_entropy, lambda t, ans, logits, target, total=None:
+          cr.ops.sum(t * _softmax_minus_onehot(logits, target)) / _count(target, total))

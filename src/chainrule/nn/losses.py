@@ -71,11 +71,11 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     same shape as ``input``). ``label_smoothing`` e mixes the one-hot target with
     the uniform distribution: (1 - e) * onehot + e / C.
     """
-    from .functional import log_softmax
-
     if _fusable(input, target, weight, ignore_index, reduction, label_smoothing):
         # The common case as one primitive: d loss / d input = (softmax - onehot) / N.
         return softmax_cross_entropy(input, numpy_value(target), None if reduction == "mean" else 1)
+    from .functional import log_softmax   # functional imports this module
+
     axis = _class_axis(input)
     n_classes = np.shape(input)[axis]
     log_p = log_softmax(input, axis)
