@@ -102,16 +102,22 @@ def _initial_cotangent(root, gradient, create_graph):
 
 
 def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph):
-    # Pending nodes and their summed cotangents, keyed by their ticks; the heap
-    # holds the negated ticks (plain ints compare fastest), largest tick first.
+    # Pending nodes and their summed cotangents, keyed by their ticks. The heap
+    # holds negated ticks (plain ints compare fastest), largest tick first, but
+    # for one pending tick, `reached`: the latest node first reached, most often
+    # the next to visit (in a chain, always), which then skips the heap.
     seq = start._seq
     nodes = {seq: start}
     cotangents = {seq: g}
-    heap = [-seq]
+    heap = []
+    reached = seq
     pop, push = heapq.heappop, heapq.heappush
 
-    while heap:
-        seq = -pop(heap)
+    while reached or heap:
+        if reached and (not heap or reached > -heap[0]):
+            seq, reached = reached, 0
+        else:
+            seq = -pop(heap)
         node = nodes.pop(seq)
         g = cotangents.pop(seq)
         if node._hooks is not None:
@@ -145,7 +151,9 @@ def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph
             else:
                 cotangents[parent] = gi
                 nodes[parent] = arg
-                push(heap, -parent)
+                if reached:
+                    push(heap, -reached)
+                reached = parent
         if not retain_graph:  # free what the node saved: the graph's memory goes now
             free(node)
 
