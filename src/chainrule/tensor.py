@@ -73,9 +73,7 @@ class Tensor(ArrayOps):
     _written_at = 0    # clock tick of the last in-place write (see _core/clock.py)
 
     def __init__(self, data, dtype=None, requires_grad=False, name=None):
-        from .factories import as_array
-
-        self.data = as_array(data, dtype)
+        self.data = _factories.as_array(data, dtype)
         self.grad = None
         self._op = None
         self.requires_grad = False
@@ -197,9 +195,7 @@ class Tensor(ArrayOps):
     # --- gradients ---------------------------------------------------------
     def backward(self, gradient=None, retain_graph=None, create_graph=False):
         """Accumulate the gradient of this tensor into ``.grad`` of every leaf that requires grad."""
-        from ._core.backward import backward
-
-        backward(self, gradient, retain_graph, create_graph)
+        _backward.backward(self, gradient, retain_graph, create_graph)
 
     def retain_grad(self):
         """Keep ``.grad`` on this non-leaf tensor after backward."""
@@ -319,9 +315,12 @@ _METHODS = (
 _UNARY = set("neg exp log log1p expm1 sqrt square abs sign sin cos tan tanh sigmoid relu softplus".split())
 _BINARY = set("add sub mul div power maximum minimum matmul".split())
 
-from . import ops as _ops  # noqa: E402  (ops import Tensor, so they load after it)
-from ._core.node import Node as _Node  # noqa: E402
+# These modules import Tensor, so they load after it.
+from . import factories as _factories  # noqa: E402
 from . import numpy_dispatch as _dispatch  # noqa: E402
+from . import ops as _ops  # noqa: E402
+from ._core import backward as _backward  # noqa: E402
+from ._core.node import Node as _Node  # noqa: E402
 
 
 def _bind_operators():
