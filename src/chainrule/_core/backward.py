@@ -102,10 +102,11 @@ def _initial_cotangent(root, gradient, create_graph):
 
 
 def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph):
-    # Pending nodes and their summed cotangents, keyed by their ticks. The heap
-    # holds negated ticks (plain ints compare fastest), largest tick first, but
-    # for one pending tick, `reached`: the latest node first reached, most often
-    # the next to visit (in a chain, always), which then skips the heap.
+    # Pending nodes and their summed cotangents, keyed by their ticks. The next
+    # node to visit is the pending one with the largest tick. The node reached
+    # last waits in `reached` (0: none), the others in a heap of negated ticks
+    # (plain ints compare fastest): in a chain the node reached last is always
+    # the next one, and the heap is never used.
     seq = start._seq
     nodes = {seq: start}
     cotangents = {seq: g}
