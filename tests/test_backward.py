@@ -167,6 +167,42 @@ def test_hook_on_an_intermediate_sees_the_summed_gradient():
     assert x.grad.item() == 7.0
 
 
+def test_a_backward_started_by_a_hook_leaves_the_outer_pass_its_sums():
+    # When a's hook runs, the outer pass holds trunk's partial sum (5, from b);
+    # the inner pass goes through trunk too and must neither take that sum nor lose it.
+    x = leaf(2.0)
+    trunk = x * x
+    a, b = trunk * 3.0, trunk * 5.0
+    inner = []
+
+    def inner_pass(g):
+        with cr.enable_grad():   # hooks run with grad mode off, as in PyTorch
+            inner.append(cr.autograd.grad(trunk * 7.0, [x], retain_graph=True)[0].item())
+
+    a.register_hook(inner_pass)
+    (a + b).backward()
+    assert inner == [28.0]           # 7 * 2x
+    assert x.grad.item() == 32.0     # (3 + 5) * 2x
+
+
+def test_a_backward_that_fails_halfway_leaves_no_partial_sums_behind():
+    x = leaf(2.0)
+    h = x * 3.0
+    failures = []
+
+    def fail_once(g):
+        if not failures:
+            failures.append(g.item())
+            raise ValueError("hook failed")
+
+    h.register_hook(fail_once)
+    y = h * x + h          # when h's hook runs, x already holds a partial sum
+    with pytest.raises(ValueError, match="hook failed"):
+        y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.item() == 15.0     # d(3x^2 + 3x)/dx = 6x + 3, nothing left over from the failed pass
+
+
 def test_intermediates_keep_grad_only_after_retain_grad():
     x = leaf(2.0)
     h, k = x * 3.0, x * 5.0

@@ -124,3 +124,11 @@ def test_no_graph_is_recorded_without_grad_or_under_no_grad():
     z = cr.tensor(1.0) * 2.0
     assert y.grad_fn is None and not y.requires_grad and y.is_leaf
     assert z.grad_fn is None and not z.requires_grad
+
+
+def test_a_one_argument_op_given_two_is_refused_and_writes_nothing():
+    # A NumPy ufunc would take the second argument as its output array.
+    out = np.zeros(2)
+    with pytest.raises(TypeError, match="tanh"):
+        leaf([1.0, 2.0]).tanh(out)
+    np.testing.assert_array_equal(out, [0.0, 0.0])

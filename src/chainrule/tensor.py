@@ -58,11 +58,11 @@ class Tensor(ArrayOps):
     __slots__ = (
         "data", "grad", "requires_grad",
         "_op",            # the primitive that made this tensor; None for a leaf
-        "_nargs",         # how many positional arguments it was called with
-        "_x", "_y",       # the first two arguments as given; all of them as a tuple in _x when more
-        "_rx", "_ry",     # their raw values (a Tensor's .data) at the time of the call, likewise
-        "_kwargs",        # its non-differentiable keyword arguments (axis, ...), or None
+        "_nargs",         # how it keeps its arguments: 1 or 2 (in _x, _y), or PACKED (see _core/node.py)
+        "_x", "_y",       # the arguments as given
+        "_rx", "_ry",     # their raw values (a Tensor's .data) at the time of the call
         "_seq",           # clock tick: later nodes come later in topological order
+        "_g",             # during a backward pass, the sum of the cotangents that reached it so far
         "_code", "_lasti",  # code object and instruction offset of the user's code that made it
         "__dict__", "__weakref__")
     name = None        # label in pictures and reports
@@ -74,7 +74,7 @@ class Tensor(ArrayOps):
 
     def __init__(self, data, dtype=None, requires_grad=False, name=None):
         self.data = _factories.as_array(data, dtype)
-        self.grad = None
+        self.grad = self._g = None
         self._op = None
         self.requires_grad = False
         if name is not None:
@@ -94,7 +94,7 @@ class Tensor(ArrayOps):
         # A forward-mode Dual (an ArrayOps) stays as it is too: forward over reverse.
         t.data = value if type(value) is np.ndarray or isinstance(value, (np.generic, ArrayOps)) \
             else np.asarray(value)
-        t.grad = None
+        t.grad = t._g = None
         t._op = None
         t.requires_grad = False
         return t
@@ -312,8 +312,8 @@ _METHODS = (
     "sum mean var std max min prod logsumexp argmax argmin "
     "matmul dot reshape transpose swapaxes expand_dims squeeze flatten broadcast_to astype"
 ).split()
-_UNARY = set("neg exp log log1p expm1 sqrt square abs sign sin cos tan tanh sigmoid relu softplus".split())
-_BINARY = set("add sub mul div power maximum minimum matmul".split())
+_ELEMENTWISE = set("neg exp log log1p expm1 sqrt square abs sign sin cos tan tanh sigmoid relu softplus "
+                   "add sub mul div power maximum minimum matmul".split())
 
 # These modules import Tensor, so they load after it.
 from . import factories as _factories  # noqa: E402
@@ -326,13 +326,9 @@ from ._core.node import Node as _Node  # noqa: E402
 def _bind_operators():
     for method, op_name in {**{name: name for name in _METHODS}, **_OPERATORS}.items():
         op = getattr(_ops, op_name)
-        if op_name in _UNARY:
-            op = op.fast_calls[0]
-        elif op_name in _BINARY:
-            op = op.fast_calls[1]
-        setattr(ArrayOps, method, op)
+        setattr(ArrayOps, method, op.fast_call if op_name in _ELEMENTWISE else op)
     for method, op_name in _REFLECTED.items():
-        setattr(ArrayOps, method, _reflected(getattr(_ops, op_name).fast_calls[1]))
+        setattr(ArrayOps, method, _reflected(getattr(_ops, op_name).fast_call))
 
 
 def _reflected(binary):

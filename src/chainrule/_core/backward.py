@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from . import grad_mode
 from .callsite import format_callsite
 from .clock import last_write, written_at
-from .node import args_of, free, vjp, where
+from .node import FREED, PACKED, SCALARS, args_of, conform, describe_failure, rule_or_error, vjp, where
 
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False):
@@ -50,31 +50,30 @@ def _walk(root, gradient, retain_graph, create_graph, inputs):
     g = _initial_cotangent(root, gradient, create_graph)
     wanted = None if inputs is None else {id(t): t for t in inputs}
     found = {}
-    leaf_grads = {}
     # The walk only frees graph memory and makes no reference cycles: pausing the
     # collector spares it rescanning the whole graph while it is being taken apart.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        _run_walk(root, g, leaf_grads, wanted, found, retain_graph, create_graph)
+        _run_walk(root, g, wanted, found, retain_graph, create_graph)
     finally:
         if collecting:
             gc.enable()
     return found
 
 
-def _run_walk(root, g, leaf_grads, wanted, found, retain_graph, create_graph):
+def _run_walk(root, g, wanted, found, retain_graph, create_graph):
     with grad_mode.enable_grad() if create_graph else grad_mode.no_grad():
         if root._op is None:
-            leaf_grads[id(root)] = [root, g]
+            leaf_grads = [(root, g)]
         else:
-            _visit_nodes(root, g, leaf_grads, wanted, found, retain_graph, create_graph)
+            leaf_grads = _visit_nodes(root, g, wanted, found, retain_graph, create_graph)
         if wanted is None:
             _accumulate_into_leaves(leaf_grads, create_graph, handed_out={id(g)})
         else:
-            for key, (leaf, g) in leaf_grads.items():
-                if key in wanted:
-                    found[key] = _run_hooks(leaf._hooks, g)
+            for leaf, g in leaf_grads:
+                if id(leaf) in wanted:
+                    found[id(leaf)] = _run_hooks(leaf._hooks, g)
 
 
 def _initial_cotangent(root, gradient, create_graph):
@@ -101,62 +100,118 @@ def _initial_cotangent(root, gradient, create_graph):
     return Tensor._wrap(g) if create_graph and not isinstance(g, Tensor) else g
 
 
-def _visit_nodes(start, g, leaf_grads, wanted, found, retain_graph, create_graph):
-    # Pending nodes and their summed cotangents, keyed by their ticks. The next
-    # node to visit is the pending one with the largest tick. The node reached
-    # last waits in `reached` (0: none), the others in a heap of negated ticks
-    # (plain ints compare fastest): in a chain the node reached last is always
-    # the next one, and the heap is never used.
-    seq = start._seq
-    nodes = {seq: start}
-    cotangents = {seq: g}
-    heap = []
-    reached = seq
-    pop, push = heapq.heappop, heapq.heappush
+class _Walks:
+    __slots__ = ("running",)
 
-    while reached or heap:
-        if reached and (not heap or reached > -heap[0]):
-            seq, reached = reached, 0
-        else:
-            seq = -pop(heap)
-        node = nodes.pop(seq)
-        g = cotangents.pop(seq)
-        if node._hooks is not None:
-            g = _run_hooks(node._hooks, g)
-            if node._retains_grad:
-                _set_retained_grad(node, g)
-        if wanted is not None and id(node) in wanted:
-            found[id(node)] = g
-        if node._nargs == 0:
-            raise RuntimeError(
-                f"backward: trying to backward through the graph a second time (op {node._op.name!r}); "
-                "its saved values were freed after the first backward. Specify "
-                "retain_graph=True on the first backward if you need to backward twice")
-        if last_write.at > seq:
-            _check_unchanged(node)
-        for argnum, arg in enumerate(args_of(node)):
-            if not (isinstance(arg, Tensor) and arg.requires_grad):
-                continue
-            gi = vjp(node, argnum, g, create_graph)
-            # Gradients add at branches: sum what each consumer sends back.
-            if arg._op is None:
-                entry = leaf_grads.get(id(arg))
-                if entry is None:
-                    leaf_grads[id(arg)] = [arg, gi]
-                else:
-                    entry[1] = entry[1] + gi
-                continue
-            parent = arg._seq
-            if parent in cotangents:
-                cotangents[parent] = cotangents[parent] + gi
+    def __init__(self):
+        self.running = 0   # backward passes in progress: more than one when a hook or rule starts one
+
+
+_walks = _Walks()
+
+
+def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
+    """Visit every node behind ``start`` once, after all its consumers, sending
+    cotangents back; return (leaf, summed cotangent) for each leaf reached."""
+    # A tensor reached by the walk keeps the sum of the cotangents sent to it so
+    # far in its `_g` slot until it is visited (a leaf: until the walk ends). The
+    # next node to visit is the pending one with the largest tick. The node
+    # reached last waits in `reached`, the others in a heap of negated ticks
+    # (plain ints compare fastest) and in `waiting` by tick: in a chain the node
+    # reached last is always the next one, and the heap is never used.
+    leaves = []
+    reached = None
+    heap, waiting = [], {}
+    pop, push = heapq.heappop, heapq.heappush
+    plain = not create_graph   # the rules run on raw values, recording nothing
+    # A pass started by a hook or rule during another one may reach tensors that
+    # the other has pending: it sets their sums aside and gives them back.
+    set_aside = {id(start): (start, start._g)} if _walks.running else None
+    _walks.running += 1
+    node = start
+    node._g = g
+    try:
+        while True:
+            seq = node._seq
+            g = node._g
+            node._g = None
+            if node._hooks is not None:
+                g = _run_hooks(node._hooks, g)
+                if node._retains_grad:
+                    _set_retained_grad(node, g)
+            if wanted is not None and id(node) in wanted:
+                found[id(node)] = g
+            n = node._nargs
+            if n == FREED:
+                raise RuntimeError(
+                    f"backward: trying to backward through the graph a second time (op {node._op.name!r}); "
+                    "its saved values were freed after the first backward. Specify "
+                    "retain_graph=True on the first backward if you need to backward twice")
+            if last_write.at > seq:
+                _check_unchanged(node)
+            if n < PACKED and plain:
+                # One or two arguments and no keywords, the bulk of any graph: the
+                # rules are called right here, on the saved raw values.
+                rules = node._op.vjps
+                ans, rx, ry = node.data, node._rx, node._ry
+                args = (node._x, node._y) if n == 2 else (node._x,)
             else:
-                cotangents[parent] = gi
-                nodes[parent] = arg
-                if reached:
-                    push(heap, -reached)
-                reached = parent
-        if not retain_graph:  # free what the node saved: the graph's memory goes now
-            free(node)
+                rules = None
+                args = args_of(node)
+            for argnum, arg in enumerate(args):
+                if not (isinstance(arg, Tensor) and arg.requires_grad):
+                    continue
+                if rules is None:
+                    gi = vjp(node, argnum, g, create_graph)
+                else:
+                    rule = rules.get(argnum) or rule_or_error(node, argnum)
+                    try:
+                        if n == 2:
+                            gi = rule(g, ans, rx, ry)
+                            target = ry if argnum else rx
+                        else:
+                            gi = rule(g, ans, rx)
+                            target = rx
+                        kind = type(gi)
+                        if kind is not type(target) or kind not in SCALARS:   # else shape and dtype agree
+                            gi = conform(gi.data if isinstance(gi, Tensor) else gi, target)
+                    except Exception as err:
+                        raise RuntimeError(describe_failure(node, argnum, g, err)) from err
+                total = arg._g
+                if total is not None and (set_aside is None or id(arg) in set_aside):
+                    arg._g = total + gi   # gradients add at branches
+                    continue
+                if set_aside is not None:
+                    set_aside[id(arg)] = (arg, total)
+                arg._g = gi
+                if arg._op is None:
+                    leaves.append(arg)
+                    continue
+                if reached is not None:
+                    push(heap, -reached._seq)
+                    waiting[reached._seq] = reached
+                reached = arg
+            if not retain_graph:  # free what the node saved: the graph's memory goes now
+                node._nargs = FREED
+                node._x = node._y = node._rx = node._ry = None
+            if reached is not None and (not heap or reached._seq > -heap[0]):
+                node, reached = reached, None
+            elif heap:
+                node = waiting.pop(-pop(heap))
+            else:
+                return [(leaf, leaf._g) for leaf in leaves]
+    finally:
+        # Leave no sums behind, also when a rule or hook failed halfway.
+        for t in leaves:
+            t._g = None
+        for t in waiting.values():
+            t._g = None
+        if reached is not None:
+            reached._g = None
+        if set_aside is not None:
+            for t, total in set_aside.values():
+                t._g = total
+        _walks.running -= 1
 
 
 def _check_unchanged(node):
@@ -188,7 +243,7 @@ def _set_retained_grad(tensor, g):
 
 
 def _accumulate_into_leaves(leaf_grads, create_graph, handed_out):
-    for leaf, g in leaf_grads.values():
+    for leaf, g in leaf_grads:
         if leaf._hooks is not None:
             g = _run_hooks(leaf._hooks, g)
         if leaf.grad is None:

@@ -1,29 +1,22 @@
 """Where in the user's code an operation was created, for error messages."""
 import os
-import sys
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-def record_callsite(out, depth):
+def record_callsite(out, frame):
     """Note in the new tensor ``out`` where the user's code called the op that
     made it: the innermost frame outside the chainrule package, looking from
-    ``depth`` frames up (1 is the caller of this function) outwards.
+    ``frame`` outwards.
 
     Only its code object and instruction offset are kept, cheap to read and
     never the frame, so the locals of the user's function are not kept alive
     by the graph; the line is found only when an error message needs it.
     """
-    frame = sys._getframe(depth)
-    code = frame.f_code
-    while _in_package[code.co_filename]:
+    while frame is not None and in_package[frame.f_code.co_filename]:
         frame = frame.f_back
-        if frame is None:
-            out._code = None
-            return
-        code = frame.f_code
-    out._code = code
-    out._lasti = frame.f_lasti
+    out._code = None if frame is None else frame.f_code
+    out._lasti = None if frame is None else frame.f_lasti
 
 
 class _PackageFiles(dict):
@@ -35,7 +28,7 @@ class _PackageFiles(dict):
         return inside
 
 
-_in_package = _PackageFiles()
+in_package = _PackageFiles()
 
 
 def line_of(code, lasti):

@@ -14,6 +14,14 @@ from .callsite import format_callsite, line_of
 from .unbroadcast import unbroadcast
 
 
+# How a node keeps its arguments. One or two positional arguments (the bulk of
+# any graph) sit in _x and _y, their raw values in _rx and _ry; any other call
+# is PACKED: all arguments as a tuple in _x, their raw values in _rx, the
+# keyword arguments (or None) in _y. FREED: the backward pass dropped them.
+FREED = 0
+PACKED = 3
+
+
 def args_of(t):
     """The arguments ``t``'s operation was called with, as given (None once freed)."""
     n = t._nargs
@@ -30,42 +38,32 @@ def raw_args_of(t):
     return (t._rx, t._ry) if n == 2 else t._rx
 
 
-def free(t):
-    """Drop what ``t``'s operation saved for the backward pass (its graph memory)."""
-    t._nargs = 0
-    t._x = t._y = t._rx = t._ry = t._kwargs = None
+def kwargs_of(t):
+    """The keyword arguments ``t``'s operation was called with, or None."""
+    return t._y if t._nargs == PACKED else None
 
 
 def vjp(t, argnum, g, create_graph=False):
     """The cotangent ``t``'s operation sends back to argument ``argnum``: g^T (d t / d arg).
 
     Raw arrays in and out; with ``create_graph`` the rule runs on Tensors and
-    records a graph of its own, for higher derivatives.
+    records a graph of its own, for higher derivatives. (The backward pass
+    calls the rules of one- and two-argument nodes itself, on raw values.)
     """
-    rule = t._op.vjps.get(argnum) or _rule_or_error(t, argnum)
-    kwargs = t._kwargs
+    rule = t._op.vjps.get(argnum) or rule_or_error(t, argnum)
+    kwargs = kwargs_of(t) or {}
     try:
         if create_graph:
-            gi = rule(g, t, *args_of(t), **kwargs) if kwargs else rule(g, t, *args_of(t))
-            return _conform(gi, raw_args_of(t)[argnum])
-        n = t._nargs
-        if n <= 2 and kwargs is None:  # the common case, without packing the arguments
-            gi = rule(g, t.data, t._rx, t._ry) if n == 2 else rule(g, t.data, t._rx)
-            target = t._ry if argnum else t._rx
-        else:
-            raw = raw_args_of(t)
-            gi = rule(g, t.data, *raw, **kwargs) if kwargs else rule(g, t.data, *raw)
-            target = raw[argnum]
-        # Checked only where it can differ: a scalar of the argument's own type
-        # has its shape and dtype (the common case in graphs of scalars).
-        if type(gi) is not type(target) or type(gi) not in _SCALARS:
-            gi = _conform(gi.data if isinstance(gi, Tensor) else gi, target)
-        return gi
+            gi = rule(g, t, *args_of(t), **kwargs)
+            return conform(gi, raw_args_of(t)[argnum])
+        raw = raw_args_of(t)
+        gi = rule(g, t.data, *raw, **kwargs)
+        return conform(gi.data if isinstance(gi, Tensor) else gi, raw[argnum])
     except Exception as err:
-        raise RuntimeError(_describe_failure(t, argnum, g, err)) from err
+        raise RuntimeError(describe_failure(t, argnum, g, err)) from err
 
 
-def _rule_or_error(t, argnum):
+def rule_or_error(t, argnum):
     rule = t._op.vjp_rule(argnum)
     if rule is None:
         raise RuntimeError(
@@ -79,7 +77,7 @@ def where(t):
     return None if t._code is None else (t._code.co_filename, line_of(t._code, t._lasti))
 
 
-def _describe_failure(t, argnum, g, err):
+def describe_failure(t, argnum, g, err):
     shapes = ", ".join(str(getattr(a, "shape", ())) for a in raw_args_of(t))
     return (
         f"backward of op {t._op.name!r} failed for argument {argnum}: {type(err).__name__}: {err}. "
@@ -135,7 +133,7 @@ class Node:
 
     @property
     def kwargs(self):
-        return self.output._kwargs or {}
+        return kwargs_of(self.output) or {}
 
     @property
     def ans(self):
@@ -155,7 +153,7 @@ class Node:
 
     @property
     def is_freed(self):
-        return self.output._nargs == 0
+        return self.output._nargs == FREED
 
     @property
     def next_functions(self):
@@ -186,10 +184,12 @@ def nodes_behind(tensors):
     return [Node(t) for t in sorted(found.values(), key=lambda t: t._seq)]
 
 
-_SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
+# NumPy scalar types: a cotangent of its argument's own scalar type has its
+# shape and dtype already (the common case in graphs of scalars).
+SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
 
 
-def _conform(gi, target):
+def conform(gi, target):
     """The cotangent in its argument's shape (undoing broadcasting) and dtype."""
     if gi.shape != target.shape:
         gi = unbroadcast(gi, target.shape)

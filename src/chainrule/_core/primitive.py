@@ -10,19 +10,23 @@ Tensors (recording a graph of its own) under ``create_graph=True``.
 """
 import sys
 from functools import cached_property
+from sys import _getframe
 from types import MethodType
 
-from numpy import asarray, generic, ndarray
+from numpy import asarray, float32, float64, generic, ndarray
 
 from ..tensor import ArrayOps, Tensor
 from . import forward, grad_mode
 from .forward import Dual
-from .callsite import record_callsite
+from .callsite import in_package, record_callsite
 from .clock import tick
+from .node import PACKED
 
 _registry = {}
 _new_tensor = object.__new__
 _VALUES = (generic, Dual)   # kept as a Tensor's value as they are
+_KEPT = {ndarray, float64, float32}   # the common ones among those, found in one set lookup
+_ONE_ARGUMENT = object()    # y of a fast call with one argument
 
 
 class Primitive:
@@ -79,7 +83,7 @@ class Primitive:
         else:  # raw values only: the derivative rules' common case
             return self.impl(*args, **kwargs) if kwargs else self.impl(*args)
         if not kwargs and len(args) <= 2:
-            return self.fast_calls[len(args) - 1](*args)
+            return self.fast_call(*args)
         return self.call_general(args, kwargs)
 
     def call_general(self, args, kwargs):
@@ -110,22 +114,17 @@ class Primitive:
             ans = impl(*raw, **kwargs) if kwargs else impl(*raw)
         except (ValueError, IndexError, TypeError) as err:
             raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
-        record = needs_grad and grad_mode.state.enabled
-        n = len(args)
-        if n <= 2:
-            return _output(self, ans, record, n, args[0], args[1] if n == 2 else None,
-                           raw[0], raw[1] if n == 2 else None, kwargs or None)
-        return _output(self, ans, record, n, args, None, tuple(raw), None, kwargs or None)
+        return _output(self, ans, needs_grad and grad_mode.state.enabled, args, tuple(raw), kwargs or None)
 
     @cached_property
-    def fast_calls(self):
-        """``(unary, binary)``: plain functions calling this primitive with one
-        or two positional arguments, the operators and methods of Tensor.
+    def fast_call(self):
+        """A plain function calling this primitive with one or two positional
+        arguments, ``call(x)`` or ``call(x, y)``: the operators and methods of Tensor.
 
         The hottest path of the library: each saved step is paid by every
-        operation on every tensor, so these skip the general ``__call__``'s
-        packing and loops. Anything but Tensors holding arrays (raw values,
-        forward-mode Duals) takes the general path.
+        operation on every tensor, so it skips the general ``__call__``'s
+        packing and loops and makes the graph node itself. Anything but Tensors
+        holding arrays (raw values, forward-mode Duals) takes the general path.
 
         When the op is recorded, a 0-d array argument is read as the NumPy
         scalar it holds: NumPy's math on 0-d arrays goes through its full array
@@ -134,23 +133,11 @@ class Primitive:
         their leaves are 0-d. Ops that record nothing skip the check.
         """
         impl = self.impl
+        shares_memory = self.shares_memory
+        arity = self.arity
+        takes_one = arity == 1
 
-        def unary(x):
-            if not isinstance(x, Tensor):
-                return self.call_general((x,), {})
-            rx = x.data
-            if type(rx) is Dual:
-                return self.call_general((x,), {})
-            record = x.requires_grad and grad_mode.state.enabled
-            if record and type(rx) is ndarray and not rx.ndim:
-                rx = rx[()]
-            try:
-                ans = impl(rx)
-            except (ValueError, IndexError, TypeError) as err:
-                raise _same_kind(err)(_describe_failure(self.name, (x,), err)) from err
-            return _output(self, ans, record, 1, x, None, rx, None, None)
-
-        def binary(x, y):
+        def call(x, y=_ONE_ARGUMENT):
             if isinstance(x, Tensor):
                 rx = x.data
                 if isinstance(y, Tensor):
@@ -164,48 +151,65 @@ class Primitive:
                 ry = y.data
                 needs_grad = y.requires_grad
             else:
-                return self.call_general((x, y), {})
+                return self.call_general((x,) if y is _ONE_ARGUMENT else (x, y), {})
             if type(rx) is Dual or type(ry) is Dual:
-                return self.call_general((x, y), {})
+                return self.call_general((x,) if y is _ONE_ARGUMENT else (x, y), {})
             record = needs_grad and grad_mode.state.enabled
             if record:
                 if type(rx) is ndarray and not rx.ndim:
                     rx = rx[()]
                 if type(ry) is ndarray and not ry.ndim:
                     ry = ry[()]
+            unary = y is _ONE_ARGUMENT
+            if unary is not takes_one and arity is not None:   # a ufunc would take y as `out`
+                raise TypeError(f"{self.name}() takes {arity} argument(s), got {1 if unary else 2}")
             try:
-                ans = impl(rx, ry)
+                ans = impl(rx) if unary else impl(rx, ry)
             except (ValueError, IndexError, TypeError) as err:
-                raise _same_kind(err)(_describe_failure(self.name, (x, y), err)) from err
-            return _output(self, ans, record, 2, x, y, rx, ry, None)
+                args = (x,) if unary else (x, y)
+                raise _same_kind(err)(_describe_failure(self.name, args, err)) from err
+            out = _new_tensor(Tensor)
+            out.data = ans if type(ans) in _KEPT or isinstance(ans, _VALUES) else asarray(ans)
+            out.grad = out._g = None
+            if record:
+                out.requires_grad = True
+                out._op = self
+                out._nargs = 1 if unary else 2   # see _core/node.py
+                out._x = x
+                out._y = y
+                out._rx = rx
+                out._ry = ry
+                frame = _getframe(1)
+                code = frame.f_code
+                if in_package[code.co_filename]:   # called by a composite op of chainrule's
+                    record_callsite(out, frame)
+                else:
+                    out._code = code
+                    out._lasti = frame.f_lasti
+                out._seq = tick()
+            else:
+                out.requires_grad = False
+                out._op = None
+            if shares_memory:
+                out._base = x
+            return out
 
-        return unary, binary
+        return call
 
 
-def _output(op, ans, record, nargs, x, y, rx, ry, kwargs):
-    """The Tensor holding ``op``'s result ``ans``; with ``record``, also the
-    graph node: the arguments as given (``x``, ``y``; all of them
-    as a tuple in ``x`` when there are more than two), their raw values
-    (``rx``, ``ry``, likewise) and the keyword arguments."""
-    out = _new_tensor(Tensor)
-    out.data = ans if type(ans) is ndarray or isinstance(ans, _VALUES) else asarray(ans)
-    out.grad = None
+def _output(op, ans, record, args, raw, kwargs):
+    """The Tensor holding ``op``'s result ``ans`` from the general call; with
+    ``record``, also the graph node, keeping its arguments PACKED: as given
+    (``args``), their raw values (``raw``) and the keyword arguments."""
+    out = Tensor._wrap(ans)
     if record:
         out.requires_grad = True
-        out._op = op
-        out._nargs = nargs
-        out._x = x
-        out._y = y
-        out._rx = rx
-        out._ry = ry
-        out._kwargs = kwargs
-        record_callsite(out, 3)
+        out._op, out._nargs = op, PACKED
+        out._x, out._rx, out._y, out._ry = args, raw, kwargs, None
+        record_callsite(out, _getframe(2))
         out._seq = tick()
-    else:
-        out.requires_grad = False
-        out._op = None
     if op.shares_memory:
-        out._base = x[0] if nargs > 2 else x
+        out._base = args[0]
     return out
 
 
