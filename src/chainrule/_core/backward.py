@@ -13,6 +13,7 @@ import heapq
 import sys
 
 import numpy as np
+from numpy import ndarray
 
 from ..tensor import Tensor
 from . import grad_mode
@@ -108,6 +109,7 @@ class _Walks:
 
 
 _walks = _Walks()
+_FIRST_TWO = (None, (0,), (0, 1))   # argument numbers of a node with one or two arguments
 
 
 def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
@@ -154,11 +156,18 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                 # rules are called right here, on the saved raw values.
                 rules = node._op.vjps
                 ans, rx, ry = node.data, node._rx, node._ry
-                args = (node._x, node._y) if n == 2 else (node._x,)
+                argnums = _FIRST_TWO[n]
             else:
                 rules = None
                 args = args_of(node)
-            for argnum, arg in enumerate(args):
+                argnums = range(len(args))
+            for argnum in argnums:
+                if rules is None:
+                    arg = args[argnum]
+                elif argnum:
+                    arg, target = node._y, ry
+                else:
+                    arg, target = node._x, rx
                 if not (isinstance(arg, Tensor) and arg.requires_grad):
                     continue
                 if rules is None:
@@ -166,15 +175,13 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                 else:
                     rule = rules.get(argnum) or rule_or_error(node, argnum)
                     try:
-                        if n == 2:
-                            gi = rule(g, ans, rx, ry)
-                            target = ry if argnum else rx
-                        else:
-                            gi = rule(g, ans, rx)
-                            target = rx
+                        gi = rule(g, ans, rx, ry) if n == 2 else rule(g, ans, rx)
+                        # Conform the cotangent unless it visibly has its argument's shape and
+                        # dtype: a scalar of the argument's type, or an array of its shape and dtype.
                         kind = type(gi)
-                        if kind is not type(target) or kind not in SCALARS:   # else shape and dtype agree
-                            gi = conform(gi.data if isinstance(gi, Tensor) else gi, target)
+                        if kind is not type(target) or kind not in SCALARS:
+                            if kind is not ndarray or gi.shape != target.shape or gi.dtype is not target.dtype:
+                                gi = conform(gi.data if isinstance(gi, Tensor) else gi, target)
                     except Exception as err:
                         raise RuntimeError(describe_failure(node, argnum, g, err)) from err
                 total = arg._g
