@@ -20,6 +20,7 @@ from . import grad_mode
 from .callsite import format_callsite
 from .clock import last_write, written_at
 from .node import FREED, PACKED, SCALARS, args_of, conform, describe_failure, rule_or_error, vjp, where
+from .primitive import cotangent_unchanged
 
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False):
@@ -175,7 +176,10 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                 else:
                     rule = rules.get(argnum) or rule_or_error(node, argnum)
                     try:
-                        gi = rule(g, ans, rx, ry) if n == 2 else rule(g, ans, rx)
+                        if rule is cotangent_unchanged:   # d ans / d arg = 1: no call needed
+                            gi = g
+                        else:
+                            gi = rule(g, ans, rx, ry) if n == 2 else rule(g, ans, rx)
                         # Conform the cotangent unless it visibly has its argument's shape and
                         # dtype: a scalar of the argument's type, or an array of its shape and dtype.
                         kind = type(gi)

@@ -12,19 +12,19 @@ import operator
 import numpy as np
 
 from .._core.forward import ELEMENTWISE
-from .._core.primitive import defelementwise, defjvp, defvjp, nondifferentiable, primitive
+from .._core.primitive import cotangent_unchanged, defelementwise, defjvp, defvjp, nondifferentiable, primitive
 
 
 # --- arithmetic -----------------------------------------------------------
 add = primitive(operator.add, name="add")
 # Linear ops pass the cotangent (or tangent) straight through.
-defvjp(add, lambda g, ans, x, y: g, lambda g, ans, x, y: g)
+defvjp(add, cotangent_unchanged, cotangent_unchanged)
 defjvp(add, lambda t, ans, x, y: t, lambda t, ans, x, y: t)
 add.batched_jvp = ELEMENTWISE
 
 
 sub = primitive(operator.sub, name="sub")
-defvjp(sub, lambda g, ans, x, y: g, lambda g, ans, x, y: -g)
+defvjp(sub, cotangent_unchanged, lambda g, ans, x, y: -g)
 defjvp(sub, lambda t, ans, x, y: t, lambda t, ans, x, y: -t)
 sub.batched_jvp = ELEMENTWISE
 
