@@ -1,6 +1,8 @@
 """The backward pass: accumulation, freeing, retained graphs, hooks, higher order, errors."""
 import gc
 import inspect
+import subprocess
+import sys
 import weakref
 
 import numpy as np
@@ -165,6 +167,26 @@ def test_hook_on_an_intermediate_sees_the_summed_gradient():
     (h * 3 + h * 4).backward()
     assert seen == [7.0]
     assert x.grad.item() == 7.0
+
+
+def test_the_first_hook_of_a_process_runs_after_passes_without_hooks():
+    # The backward pass looks for hooks on nodes only once one was ever registered,
+    # so the first one of a fresh process (here, after a pass without any) must count.
+    code = (
+        "import chainrule as cr\n"
+        "x = cr.tensor(2.0, requires_grad=True)\n"
+        "(x * x).backward()\n"
+        "h = x * 3.0\n"
+        "seen = []\n"
+        "h.register_hook(lambda g: seen.append(g.item()))\n"
+        "(h * 4.0).backward()\n"
+        "r = x * 5.0\n"
+        "r.retain_grad()\n"
+        "(r * 2.0).backward()\n"
+        "print(seen, r.grad.item(), x.grad.item())\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["[4.0]", "2.0", "26.0"]   # x.grad: 2x + 3*4 + 5*2
 
 
 def test_a_backward_started_by_a_hook_leaves_the_outer_pass_its_sums():

@@ -206,6 +206,7 @@ class Tensor(ArrayOps):
         self._retains_grad = True
         # The backward pass looks at a node's extras only where its hooks are a list.
         self._hooks = self._hooks or []
+        hooks_in_use.ever = True
 
     def register_hook(self, fn):
         """Call ``fn(grad)`` when this tensor's gradient is computed; a non-None
@@ -213,6 +214,7 @@ class Tensor(ArrayOps):
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that does not require grad")
         self._hooks = (self._hooks or []) + [fn]
+        hooks_in_use.ever = True
         return fn
 
     # --- in-place writes ---------------------------------------------------
@@ -283,6 +285,20 @@ class Tensor(ArrayOps):
 
     def __itruediv__(self, other):
         return self._inplace("/=", np.true_divide, other)
+
+
+class _HooksInUse:
+    """Whether any tensor was ever given a hook or ``retain_grad()``. Until one
+    is, the backward pass does not look for hooks on each node it visits
+    (``_hooks`` is a class attribute there, slower to read than a slot)."""
+
+    __slots__ = ("ever",)
+
+    def __init__(self):
+        self.ever = False
+
+
+hooks_in_use = _HooksInUse()
 
 
 def _raw(value):

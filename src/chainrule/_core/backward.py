@@ -15,12 +15,12 @@ import sys
 import numpy as np
 from numpy import ndarray
 
-from ..tensor import Tensor
+from ..tensor import Tensor, hooks_in_use
 from . import grad_mode
 from .callsite import format_callsite
 from .clock import last_write, written_at
 from .node import FREED, PACKED, SCALARS, args_of, conform, describe_failure, rule_or_error, vjp, where
-from .primitive import cotangent_unchanged
+from .primitive import cotangent_times_x, cotangent_times_y, cotangent_unchanged
 
 
 def backward(root, gradient=None, retain_graph=None, create_graph=False):
@@ -127,6 +127,7 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
     heap, waiting = [], {}
     pop, push = heapq.heappop, heapq.heappush
     plain = not create_graph   # the rules run on raw values, recording nothing
+    hooked = hooks_in_use.ever
     # A pass started by a hook or rule during another one may reach tensors that
     # the other has pending: it sets their sums aside and gives them back.
     set_aside = {id(start): (start, start._g)} if _walks.running else None
@@ -138,7 +139,7 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
             seq = node._seq
             g = node._g
             node._g = None
-            if node._hooks is not None:
+            if hooked and node._hooks is not None:
                 g = _run_hooks(node._hooks, g)
                 if node._retains_grad:
                     _set_retained_grad(node, g)
@@ -174,10 +175,15 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                 if rules is None:
                     gi = vjp(node, argnum, g, create_graph)
                 else:
-                    rule = rules.get(argnum) or rule_or_error(node, argnum)
+                    rule = rules[argnum] or rule_or_error(node, argnum)
                     try:
-                        if rule is cotangent_unchanged:   # d ans / d arg = 1: no call needed
+                        # The commonest rules are computed here, without a call.
+                        if rule is cotangent_unchanged:   # d ans / d arg = 1
                             gi = g
+                        elif rule is cotangent_times_y:
+                            gi = g * ry
+                        elif rule is cotangent_times_x:
+                            gi = g * rx
                         else:
                             gi = rule(g, ans, rx, ry) if n == 2 else rule(g, ans, rx)
                         # Conform the cotangent unless it visibly has its argument's shape and

@@ -31,6 +31,20 @@ class _PackageFiles(dict):
 in_package = _PackageFiles()
 
 
+class _RecentCaller:
+    """The code object of the last caller found outside the package: ops come
+    in runs from one user function, and comparing with it is cheaper than
+    reading the code's file name to look it up."""
+
+    __slots__ = ("code",)
+
+    def __init__(self):
+        self.code = None
+
+
+recent_caller = _RecentCaller()
+
+
 def line_of(code, lasti):
     """The source line of the instruction at byte offset ``lasti`` of ``code``.
 

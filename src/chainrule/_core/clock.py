@@ -7,7 +7,8 @@ later than the node.
 """
 import itertools
 
-tick = itertools.count(1).__next__
+ticks = itertools.count(1)
+tick = ticks.__next__
 
 
 class _LastWrite:

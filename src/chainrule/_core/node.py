@@ -50,7 +50,7 @@ def vjp(t, argnum, g, create_graph=False):
     records a graph of its own, for higher derivatives. (The backward pass
     calls the rules of one- and two-argument nodes itself, on raw values.)
     """
-    rule = t._op.vjps.get(argnum) or rule_or_error(t, argnum)
+    rule = rule_or_error(t, argnum)
     kwargs = kwargs_of(t) or {}
     try:
         if create_graph:

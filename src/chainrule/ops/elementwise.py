@@ -12,7 +12,8 @@ import operator
 import numpy as np
 
 from .._core.forward import ELEMENTWISE
-from .._core.primitive import cotangent_unchanged, defelementwise, defjvp, defvjp, nondifferentiable, primitive
+from .._core.primitive import (cotangent_times_x, cotangent_times_y, cotangent_unchanged, defelementwise, defjvp,
+                               defvjp, nondifferentiable, primitive)
 
 
 # --- arithmetic -----------------------------------------------------------
@@ -36,8 +37,8 @@ neg.batched_jvp = ELEMENTWISE
 
 
 mul = primitive(operator.mul, name="mul")
-# d(xy)/dx = y, d(xy)/dy = x (spelled out: the most used rule of all)
-defvjp(mul, lambda g, ans, x, y: g * y, lambda g, ans, x, y: g * x)
+# d(xy)/dx = y, d(xy)/dy = x
+defvjp(mul, cotangent_times_y, cotangent_times_x)
 defjvp(mul, lambda t, ans, x, y: t * y, lambda t, ans, x, y: x * t)
 mul.batched_jvp = ELEMENTWISE
 
