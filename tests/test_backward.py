@@ -36,6 +36,16 @@ def test_backward_frees_saved_values():
     assert node.is_freed and hidden_ref() is None
 
 
+def test_an_intermediate_the_caller_kept_drops_its_saved_values_too():
+    # Nodes only the backward pass holds are freed whole; one that lives on frees what it saved.
+    x = leaf(np.ones(3))
+    kept = x * 2.0
+    (kept * 3.0).sum().backward()
+    assert kept.grad_fn.is_freed
+    with pytest.raises(RuntimeError, match="retain_graph=True"):
+        kept.sum().backward()
+
+
 def test_finished_graph_is_freed_by_reference_counting_alone():
     gc.disable()
     try:

@@ -10,7 +10,7 @@ heap visits each node once, after all its consumers, in one iterative walk
 """
 import gc
 import heapq
-import sys
+from sys import getrefcount
 
 import numpy as np
 from numpy import ndarray
@@ -208,7 +208,10 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                     push(heap, -reached._seq)
                     waiting[reached._seq] = reached
                 reached = arg
-            if not retain_graph:  # free what the node saved: the graph's memory goes now
+            # Free what the node saved: the graph's memory goes now. A node that only
+            # this loop holds goes whole when the loop moves on; one that lives on (the
+            # root, a tensor the caller kept) must drop its saved values itself.
+            if not retain_graph and getrefcount(node) > 2:   # `node` and the call's own
                 node._nargs = FREED
                 node._x = node._y = node._rx = node._ry = None
             if reached is not None and (not heap or reached._seq > -heap[0]):
@@ -281,7 +284,7 @@ def _owned(g, handed_out):
     # view's reference plus getrefcount's own argument.
     g = np.asarray(g)
     if (id(g) in handed_out or not g.flags.writeable
-            or (g.base is not None and sys.getrefcount(g.base) > 2)):
+            or (g.base is not None and getrefcount(g.base) > 2)):
         g = g.copy()
     handed_out.add(id(g))
     return g
