@@ -344,6 +344,22 @@ def test_an_op_made_inside_chainrule_is_placed_at_the_users_line():
     assert y.grad_fn.where == (__file__, line)
 
 
+def test_ops_from_two_functions_in_turn_are_each_placed_in_their_own():
+    # The fast call remembers its last caller: alternating callers must not be mixed up.
+    def double(t):
+        return t * 2.0, inspect.currentframe().f_lineno
+
+    def shift(t):
+        return t + 1.0, inspect.currentframe().f_lineno
+
+    x = leaf(1.0)
+    a, line_a = double(x)
+    b, line_b = shift(a)
+    c, line_c = double(b)
+    assert [t.grad_fn.where for t in (a, b, c)] == [(__file__, line_a), (__file__, line_b), (__file__, line_c)]
+    assert line_a == line_c != line_b
+
+
 def test_a_rule_returning_a_cotangent_of_the_wrong_size_is_named():
     @cr.primitive
     def doubled(x):

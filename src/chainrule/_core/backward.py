@@ -19,7 +19,7 @@ from ..tensor import Tensor, hooks_in_use
 from . import grad_mode
 from .callsite import format_callsite
 from .clock import last_write, written_at
-from .node import FREED, PACKED, SCALARS, args_of, conform, describe_failure, rule_or_error, vjp, where
+from .node import FREED, PACKED, args_of, conform, describe_failure, rule_or_error, vjp, where
 from .primitive import cotangent_times_x, cotangent_times_y, cotangent_unchanged
 
 
@@ -146,12 +146,7 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
             if wanted is not None and id(node) in wanted:
                 found[id(node)] = g
             n = node._nargs
-            if n == FREED:
-                raise RuntimeError(
-                    f"backward: trying to backward through the graph a second time (op {node._op.name!r}); "
-                    "its saved values were freed after the first backward. Specify "
-                    "retain_graph=True on the first backward if you need to backward twice")
-            if last_write.at > seq:
+            if last_write.at > seq and n != FREED:
                 _check_unchanged(node)
             if n < PACKED and plain:
                 # One or two arguments and no keywords, the bulk of any graph: the
@@ -160,6 +155,11 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                 ans, rx, ry = node.data, node._rx, node._ry
                 argnums = _FIRST_TWO[n]
             else:
+                if n == FREED:
+                    raise RuntimeError(
+                        f"backward: trying to backward through the graph a second time (op "
+                        f"{node._op.name!r}); its saved values were freed after the first backward. "
+                        "Specify retain_graph=True on the first backward if you need to backward twice")
                 rules = None
                 args = args_of(node)
                 argnums = range(len(args))
@@ -187,9 +187,10 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                         else:
                             gi = rule(g, ans, rx, ry) if n == 2 else rule(g, ans, rx)
                         # Conform the cotangent unless it visibly has its argument's shape and
-                        # dtype: a scalar of the argument's type, or an array of its shape and dtype.
+                        # dtype: a value of the argument's own type that is not an array (raw
+                        # values here are arrays or NumPy scalars), or an array of its shape and dtype.
                         kind = type(gi)
-                        if kind is not type(target) or kind not in SCALARS:
+                        if kind is not type(target) or kind is ndarray:
                             if kind is not ndarray or gi.shape != target.shape or gi.dtype is not target.dtype:
                                 gi = conform(gi.data if isinstance(gi, Tensor) else gi, target)
                     except Exception as err:

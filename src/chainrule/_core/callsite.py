@@ -4,21 +4,6 @@ import os
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
-def record_callsite(out, frame):
-    """Note in the new tensor ``out`` where the user's code called the op that
-    made it: the innermost frame outside the chainrule package, looking from
-    ``frame`` outwards.
-
-    Only its code object and instruction offset are kept, cheap to read and
-    never the frame, so the locals of the user's function are not kept alive
-    by the graph; the line is found only when an error message needs it.
-    """
-    while frame is not None and in_package[frame.f_code.co_filename]:
-        frame = frame.f_back
-    out._code = None if frame is None else frame.f_code
-    out._lasti = None if frame is None else frame.f_lasti
-
-
 class _PackageFiles(dict):
     """Source file name -> whether it lies in the package, learnt once per file:
     a dict lookup is a fraction of ``str.startswith``'s cost, paid per op."""
@@ -32,9 +17,10 @@ in_package = _PackageFiles()
 
 
 class _RecentCaller:
-    """The code object of the last caller found outside the package: ops come
-    in runs from one user function, and comparing with it is cheaper than
-    reading the code's file name to look it up."""
+    """The code object of the last caller found outside the package. Ops come
+    in runs from one user function: the fast call compares its caller's code
+    with this one and calls ``record_callsite`` only for another, sparing
+    most ops the look-up of the code's file name."""
 
     __slots__ = ("code",)
 
@@ -43,6 +29,24 @@ class _RecentCaller:
 
 
 recent_caller = _RecentCaller()
+
+
+def record_callsite(out, frame):
+    """Note in the new tensor ``out`` where the user's code called the op that
+    made it: the innermost frame outside the chainrule package, looking from
+    ``frame`` outwards.
+
+    Only its code object and instruction offset are kept, cheap to read and
+    never the frame, so the locals of the user's function are not kept alive
+    by the graph; the line is found only when an error message needs it.
+    A ``frame`` outside the package becomes the recent caller.
+    """
+    if not in_package[frame.f_code.co_filename]:
+        recent_caller.code = frame.f_code
+    while frame is not None and in_package[frame.f_code.co_filename]:
+        frame = frame.f_back
+    out._code = None if frame is None else frame.f_code
+    out._lasti = None if frame is None else frame.f_lasti
 
 
 def line_of(code, lasti):

@@ -17,9 +17,11 @@ from .unbroadcast import unbroadcast
 # How a node keeps its arguments. One or two positional arguments (the bulk of
 # any graph) sit in _x and _y, their raw values in _rx and _ry; any other call
 # is PACKED: all arguments as a tuple in _x, their raw values in _rx, the
-# keyword arguments (or None) in _y. FREED: the backward pass dropped them.
-FREED = 0
+# keyword arguments (or None) in _y. FREED: the backward pass dropped them
+# (numbered last, so that the backward pass's test for one- and two-argument
+# nodes sends a freed one to its general path, which reports it).
 PACKED = 3
+FREED = 4
 
 
 def args_of(t):
@@ -183,10 +185,6 @@ def nodes_behind(tensors):
             stack.extend(a for a in args_of(t) or () if isinstance(a, Tensor) and a._op is not None)
     return [Node(t) for t in sorted(found.values(), key=lambda t: t._seq)]
 
-
-# NumPy scalar types: a cotangent of its argument's own scalar type has its
-# shape and dtype already (the common case in graphs of scalars).
-SCALARS = {np.float64, np.float32, np.float16, np.longdouble}
 
 
 def conform(gi, target):

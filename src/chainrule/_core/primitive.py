@@ -177,11 +177,10 @@ class Primitive:
                 out._ry = ry
                 frame = _getframe(1)
                 code = frame.f_code
-                if code is recent_caller.code or not in_package[code.co_filename]:
-                    recent_caller.code = code
+                if code is recent_caller.code:
                     out._code = code
                     out._lasti = frame.f_lasti
-                else:   # called by a composite op of chainrule's
+                else:   # another caller, maybe a composite op of chainrule's
                     record_callsite(out, frame)
                 out._seq = next(ticks)
             else:
