@@ -2,7 +2,9 @@
 
 Implementations of one benchmark are timed *interleaved*: each round times a
 batch of calls of every implementation in turn (rotating which goes first), so
-a noisy moment or a CPU frequency change hits all of them alike. Each one is
+a noisy moment or a CPU frequency change hits all of them alike, and the
+rounds go on for several seconds, so that each one's best batch comes from the
+machine's fast phases, not from a slow one that happened to last. Each one is
 warmed up first, and its batch size is chosen (as ``timeit`` does) so that a
 batch lasts long enough for the clock. Unlike ``timeit``, the garbage collector
 stays on: its cost is part of what a user pays.
@@ -13,6 +15,11 @@ import time
 from dataclasses import dataclass
 
 TORCH_VERSION = "2.13.0"
+# How long the rounds of one comparison go on at least. On a shared machine
+# the speed changes in phases of a few seconds (other tenants' load), so the
+# best batch of a second-long comparison may come from a slow phase: rounds
+# spread over several phases find the machine's own speed for every side.
+SPAN_SECONDS = 8.0
 
 
 @dataclass
@@ -23,8 +30,11 @@ class Timing:
     median: float
 
 
-def compare(impls, repeat=15, warmup=3, min_batch_seconds=0.02):
-    """Time each callable of ``impls`` (name -> fn), interleaved; name -> Timing."""
+def compare(impls, repeat=15, warmup=3, min_batch_seconds=0.02, min_seconds=SPAN_SECONDS):
+    """Time each callable of ``impls`` (name -> fn), interleaved; name -> Timing.
+
+    At least ``repeat`` rounds, and more until ``min_seconds`` have passed.
+    """
     names = list(impls)
     number = {}
     for name in names:
@@ -32,10 +42,13 @@ def compare(impls, repeat=15, warmup=3, min_batch_seconds=0.02):
             impls[name]()
         number[name] = _batch_size(impls[name], min_batch_seconds)
     per_call = {name: [] for name in names}
-    for r in range(repeat):
+    start = time.perf_counter()
+    r = 0
+    while r < repeat or time.perf_counter() - start < min_seconds:
         shift = r % len(names)
         for name in names[shift:] + names[:shift]:
             per_call[name].append(_time_batch(impls[name], number[name]) / number[name])
+        r += 1
     return {name: Timing(min(t), statistics.median(t)) for name, t in per_call.items()}
 
 

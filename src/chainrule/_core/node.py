@@ -7,8 +7,6 @@ one, so a finished graph holds no reference cycles and is freed by reference
 counting alone. :class:`Node` is the public face of that record, what
 ``tensor.grad_fn`` returns.
 """
-import numpy as np
-
 from ..tensor import Tensor
 from .callsite import format_callsite, line_of
 from .unbroadcast import unbroadcast
@@ -184,7 +182,6 @@ def nodes_behind(tensors):
             found[id(t)] = t
             stack.extend(a for a in args_of(t) or () if isinstance(a, Tensor) and a._op is not None)
     return [Node(t) for t in sorted(found.values(), key=lambda t: t._seq)]
-
 
 
 def conform(gi, target):

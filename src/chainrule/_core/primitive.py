@@ -18,7 +18,7 @@ from numpy import asarray, float32, float64, generic, ndarray
 from ..tensor import ArrayOps, Tensor
 from . import forward, grad_mode
 from .forward import Dual
-from .callsite import in_package, recent_caller, record_callsite
+from .callsite import recent_caller, record_callsite
 from .clock import ticks
 from .node import PACKED
 
