@@ -17,10 +17,10 @@ in_package = _PackageFiles()
 
 
 class _RecentCaller:
-    """The code object of the last caller found outside the package. Ops come
-    in runs from one user function: the fast call compares its caller's code
-    with this one and calls ``record_callsite`` only for another, sparing
-    most ops the look-up of the code's file name."""
+    """The code object of the last caller of the fast call found outside the
+    package. Ops come in runs from one user function: the fast call compares
+    its caller's code with this one and calls ``record_callsite`` only for
+    another, sparing most ops the look-up of the code's file name."""
 
     __slots__ = ("code",)
 
@@ -39,10 +39,7 @@ def record_callsite(out, frame):
     Only its code object and instruction offset are kept, cheap to read and
     never the frame, so the locals of the user's function are not kept alive
     by the graph; the line is found only when an error message needs it.
-    A ``frame`` outside the package becomes the recent caller.
     """
-    if not in_package[frame.f_code.co_filename]:
-        recent_caller.code = frame.f_code
     while frame is not None and in_package[frame.f_code.co_filename]:
         frame = frame.f_back
     out._code = None if frame is None else frame.f_code

@@ -50,7 +50,8 @@ def vjp(t, argnum, g, create_graph=False):
     records a graph of its own, for higher derivatives. (The backward pass
     calls the rules of one- and two-argument nodes itself, on raw values.)
     """
-    rule = rule_or_error(t, argnum)
+    rules = t._op.vjps
+    rule = (rules[argnum] if argnum < len(rules) else None) or rule_or_error(t, argnum)
     kwargs = kwargs_of(t) or {}
     try:
         if create_graph:

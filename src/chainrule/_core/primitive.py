@@ -182,6 +182,8 @@ class Primitive:
                     out._lasti = frame.f_lasti
                 else:   # another caller, maybe a composite op of chainrule's
                     record_callsite(out, frame)
+                    if out._code is code:   # the caller itself is outside the package
+                        recent_caller.code = code
                 out._seq = next(ticks)
             else:
                 out.requires_grad = False
