@@ -120,8 +120,9 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
     # far in its `_g` slot until it is visited (a leaf: until the walk ends). The
     # next node to visit is the pending one with the largest tick. The node
     # reached last waits in `reached`, the others in a heap of negated ticks
-    # (plain ints compare fastest) and in `waiting` by tick: in a chain the node
-    # reached last is always the next one, and the heap is never used.
+    # (heapq pops the smallest; plain ints compare fastest) and in `waiting` by
+    # negated tick: in a chain the node reached last is always the next one, and
+    # the heap is never used.
     leaves = []
     reached = None
     heap, waiting = [], {}
@@ -206,8 +207,9 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                     leaves.append(arg)
                     continue
                 if reached is not None:
-                    push(heap, -reached._seq)
-                    waiting[reached._seq] = reached
+                    key = -reached._seq
+                    push(heap, key)
+                    waiting[key] = reached
                 reached = arg
             # Free what the node saved: the graph's memory goes now. A node that only
             # this loop holds goes whole when the loop moves on; one that lives on (the
@@ -218,7 +220,7 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
             if reached is not None and (not heap or reached._seq > -heap[0]):
                 node, reached = reached, None
             elif heap:
-                node = waiting.pop(-pop(heap))
+                node = waiting.pop(pop(heap))
             else:
                 return [(leaf, leaf._g) for leaf in leaves]
     finally:
