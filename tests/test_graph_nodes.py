@@ -132,3 +132,8 @@ def test_a_one_argument_op_given_two_is_refused_and_writes_nothing():
     with pytest.raises(TypeError, match="tanh"):
         leaf([1.0, 2.0]).tanh(out)
     np.testing.assert_array_equal(out, [0.0, 0.0])
+
+
+def test_a_two_argument_op_given_one_is_refused_by_name():
+    with pytest.raises(TypeError, match="maximum"):
+        leaf([1.0, 2.0]).maximum()

@@ -130,8 +130,7 @@ class Primitive:
         """
         impl = self.impl
         shares_memory = self.shares_memory
-        arity = self.arity
-        takes_one = arity == 1
+        takes_one = self.arity == 1
 
         def call(x, y=_ONE_ARGUMENT):
             if isinstance(x, Tensor):
@@ -148,17 +147,21 @@ class Primitive:
                 needs_grad = y.requires_grad
             else:
                 return self.call_general((x,) if y is _ONE_ARGUMENT else (x, y), {})
-            if type(rx) is Dual or type(ry) is Dual:
+            kind_x = type(rx)
+            kind_y = type(ry)
+            if kind_x is Dual or kind_y is Dual:
                 return self.call_general((x,) if y is _ONE_ARGUMENT else (x, y), {})
             record = needs_grad and grad_mode.state.enabled
             if record:
-                if type(rx) is ndarray and not rx.ndim:
+                if kind_x is ndarray and not rx.ndim:
                     rx = rx[()]
-                if type(ry) is ndarray and not ry.ndim:
+                if kind_y is ndarray and not ry.ndim:
                     ry = ry[()]
             unary = y is _ONE_ARGUMENT
-            if unary is not takes_one and arity is not None:   # a ufunc would take y as `out`
-                raise TypeError(f"{self.name}() takes {arity} argument(s), got {1 if unary else 2}")
+            # A one-argument ufunc would take y as its `out` (NumPy itself refuses
+            # a two-argument ufunc given one argument).
+            if takes_one and not unary:
+                raise TypeError(f"{self.name}() takes 1 argument, got 2")
             try:
                 ans = impl(rx) if unary else impl(rx, ry)
             except (ValueError, IndexError, TypeError) as err:
