@@ -137,7 +137,6 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
     node._g = g
     try:
         while True:
-            seq = node._seq
             g = node._g
             node._g = None
             if hooked and node._hooks is not None:
@@ -147,13 +146,13 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
             if wanted is not None and id(node) in wanted:
                 found[id(node)] = g
             n = node._nargs
-            if last_write.at > seq and n != FREED:
+            if last_write.at > node._seq and n != FREED:
                 _check_unchanged(node)
             if n < PACKED and plain:
                 # One or two arguments and no keywords, the bulk of any graph: the
                 # rules are called right here, on the saved raw values.
                 rules = node._op.vjps
-                ans, rx, ry = node.data, node._rx, node._ry
+                rx, ry = node._rx, node._ry
                 argnums = _FIRST_TWO[n]
             else:
                 if n == FREED:
@@ -186,7 +185,7 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                         elif rule is cotangent_times_x:
                             gi = g * rx
                         else:
-                            gi = rule(g, ans, rx, ry) if n == 2 else rule(g, ans, rx)
+                            gi = rule(g, node.data, rx, ry) if n == 2 else rule(g, node.data, rx)
                         # Conform the cotangent unless it visibly has its argument's shape and
                         # dtype: a value of the argument's own type that is not an array (raw
                         # values here are arrays or NumPy scalars), or an array of its shape and dtype.
