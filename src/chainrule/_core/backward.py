@@ -19,7 +19,8 @@ from ..tensor import Tensor, hooks_in_use
 from . import grad_mode
 from .callsite import format_callsite
 from .clock import last_write, written_at
-from .node import FREED, PACKED, args_of, conform, describe_failure, rule_or_error, vjp, where
+from .node import (FREED, PACKED, args_of, conform, describe_failure, kwargs_of, raw_args_of, rule_or_error,
+                   vjp, where)
 from .primitive import cotangent_times_x, cotangent_times_y, cotangent_unchanged
 
 
@@ -161,7 +162,7 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                         f"{node._op.name!r}); its saved values were freed after the first backward. "
                         "Specify retain_graph=True on the first backward if you need to backward twice")
                 rules = None
-                args = args_of(node)
+                args, raw, kwargs = args_of(node), raw_args_of(node), kwargs_of(node) or {}
                 argnums = range(len(args))
             for argnum in argnums:
                 if rules is None:
@@ -173,7 +174,7 @@ def _visit_nodes(start, g, wanted, found, retain_graph, create_graph):
                 if not (isinstance(arg, Tensor) and arg.requires_grad):
                     continue
                 if rules is None:
-                    gi = vjp(node, argnum, g, create_graph)
+                    gi = vjp(node, argnum, g, create_graph, raw, kwargs)
                 else:
                     rule = rules[argnum] or rule_or_error(node, argnum)
                     try:

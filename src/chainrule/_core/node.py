@@ -43,21 +43,23 @@ def kwargs_of(t):
     return t._y if t._nargs == PACKED else None
 
 
-def vjp(t, argnum, g, create_graph=False):
+def vjp(t, argnum, g, create_graph=False, raw=None, kwargs=None):
     """The cotangent ``t``'s operation sends back to argument ``argnum``: g^T (d t / d arg).
 
     Raw arrays in and out; with ``create_graph`` the rule runs on Tensors and
     records a graph of its own, for higher derivatives. (The backward pass
-    calls the rules of one- and two-argument nodes itself, on raw values.)
+    calls the rules of one- and two-argument nodes itself, on raw values; for
+    the others it reads ``raw_args_of(t)`` and ``kwargs_of(t)`` once per node
+    and passes them in as ``raw`` and ``kwargs``.)
     """
     rules = t._op.vjps
     rule = (rules[argnum] if argnum < len(rules) else None) or rule_or_error(t, argnum)
-    kwargs = kwargs_of(t) or {}
+    if raw is None:
+        raw, kwargs = raw_args_of(t), kwargs_of(t) or {}
     try:
         if create_graph:
             gi = rule(g, t, *args_of(t), **kwargs)
-            return conform(gi, raw_args_of(t)[argnum])
-        raw = raw_args_of(t)
+            return conform(gi, raw[argnum])
         gi = rule(g, t.data, *raw, **kwargs)
         return conform(gi.data if isinstance(gi, Tensor) else gi, raw[argnum])
     except Exception as err:
