@@ -52,6 +52,8 @@ def vjp(t, argnum, g, create_graph=False, raw=None, kwargs=None):
     the others it reads ``raw_args_of(t)`` and ``kwargs_of(t)`` once per node
     and passes them in as ``raw`` and ``kwargs``.)
     """
+    # Primitive.vjp_rule's list look-up, written out: this runs once per edge of the
+    # general path; rule_or_error (through vjp_rule) handles the rest.
     rules = t._op.vjps
     rule = (rules[argnum] if argnum < len(rules) else None) or rule_or_error(t, argnum)
     if raw is None:
